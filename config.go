@@ -1,0 +1,131 @@
+package rpcexec
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rpcexec/rpcexec/executor"
+	"github.com/rpcexec/rpcexec/heartbeat"
+	"github.com/rpcexec/rpcexec/listener"
+)
+
+// ErrInvalidConfig is wrapped by every configuration error.
+var ErrInvalidConfig = errors.New("rpcexec: invalid configuration")
+
+// Config is what an operator sets. Keys carry oslo.messaging's option names
+// and defaults where such an option exists, so settings carry over; the
+// others are rpcexec's own. See DefaultConfig, LoadConfig and Validate.
+type Config struct {
+	// TransportURL says where messages travel: memory://[name] (the
+	// embedded bus, the default), rabbit://, amqp:// or amqps://.
+	TransportURL string `yaml:"transport_url" json:"transport_url"`
+	// ControlExchange is the topic exchange of RPC servers.
+	ControlExchange string `yaml:"control_exchange" json:"control_exchange"`
+
+	// Executor is where messages are handled: blocking, goroutine or pool.
+	Executor string `yaml:"executor" json:"executor"`
+	// ExecutorThreadPoolSize is the pool executor's number of workers.
+	ExecutorThreadPoolSize int `yaml:"executor_thread_pool_size" json:"executor_thread_pool_size"`
+	// PrefetchCount bounds messages in flight (AMQP QoS). 0 picks twice the
+	// executor's concurrency; it is never below that concurrency.
+	PrefetchCount int `yaml:"rabbit_qos_prefetch_count" json:"rabbit_qos_prefetch_count"`
+	// AckPolicy is "after" (at-least-once) or "before" (at-most-once).
+	AckPolicy string `yaml:"ack_policy" json:"ack_policy"`
+	// PollTimeout bounds one poll of the listener loop.
+	PollTimeout Duration `yaml:"poll_timeout" json:"poll_timeout"`
+	// DedupCacheSize is how many recent message ids are remembered to drop
+	// redeliveries; 0 disables deduplication.
+	DedupCacheSize int `yaml:"dedup_cache_size" json:"dedup_cache_size"`
+
+	// RPCResponseTimeout is how long a call waits for its reply.
+	RPCResponseTimeout Duration `yaml:"rpc_response_timeout" json:"rpc_response_timeout"`
+	// HeartbeatTimeoutThreshold is how long a silent connection is believed
+	// alive; 0 disables heartbeats.
+	HeartbeatTimeoutThreshold Duration `yaml:"heartbeat_timeout_threshold" json:"heartbeat_timeout_threshold"`
+	// HeartbeatRate is how many checks happen within the threshold.
+	HeartbeatRate int `yaml:"heartbeat_rate" json:"heartbeat_rate"`
+
+	// Logger receives log lines; slog.Default() when nil. Not loaded.
+	Logger *slog.Logger `yaml:"-" json:"-"`
+}
+
+// DefaultConfig returns oslo.messaging's defaults, on the embedded bus.
+func DefaultConfig() Config {
+	return Config{
+		TransportURL:              "memory://",
+		ControlExchange:           "openstack",
+		Executor:                  executor.Pool,
+		ExecutorThreadPoolSize:    executor.DefaultPoolSize,
+		AckPolicy:                 listener.AckAfter.String(),
+		PollTimeout:               Duration(listener.DefaultPollTimeout),
+		DedupCacheSize:            listener.DefaultDedupSize,
+		RPCResponseTimeout:        Duration(60 * time.Second),
+		HeartbeatTimeoutThreshold: Duration(heartbeat.DefaultThreshold),
+		HeartbeatRate:             heartbeat.DefaultRate,
+	}
+}
+
+// Validate checks every value and the rules between them. Each problem
+// names the key, the value and what is allowed; all problems are reported.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key string, value any, allowed string) {
+		errs = append(errs, fmt.Errorf("%w: %s = %v: %s", ErrInvalidConfig, key, value, allowed))
+	}
+	if c.TransportURL == "" {
+		bad("transport_url", `""`, "want memory://, rabbit://, amqp:// or amqps://")
+	}
+	if c.ControlExchange == "" {
+		bad("control_exchange", `""`, "want an exchange name such as openstack")
+	}
+	if !slices.Contains(executor.Names(), c.Executor) {
+		bad("executor", fmt.Sprintf("%q", c.Executor), "want one of "+strings.Join(executor.Names(), ", "))
+	}
+	if c.ExecutorThreadPoolSize <= 0 {
+		bad("executor_thread_pool_size", c.ExecutorThreadPoolSize, "want > 0")
+	}
+	if c.PrefetchCount < 0 {
+		bad("rabbit_qos_prefetch_count", c.PrefetchCount, "want ≥ 0 (0 picks twice the executor's concurrency)")
+	} else if c.Executor == executor.Pool && c.PrefetchCount > 0 && c.PrefetchCount < c.ExecutorThreadPoolSize {
+		bad("rabbit_qos_prefetch_count", c.PrefetchCount, fmt.Sprintf(
+			"want ≥ executor_thread_pool_size (%d) so no worker idles, or 0", c.ExecutorThreadPoolSize))
+	}
+	if _, err := listener.ParseAckPolicy(c.AckPolicy); err != nil {
+		bad("ack_policy", fmt.Sprintf("%q", c.AckPolicy), `want "after" (at-least-once) or "before" (at-most-once)`)
+	}
+	if c.PollTimeout <= 0 {
+		bad("poll_timeout", c.PollTimeout, "want > 0, such as 1s")
+	}
+	if c.DedupCacheSize < 0 {
+		bad("dedup_cache_size", c.DedupCacheSize, "want ≥ 0 (0 disables deduplication)")
+	}
+	if c.RPCResponseTimeout <= 0 {
+		bad("rpc_response_timeout", c.RPCResponseTimeout, "want > 0, such as 60")
+	}
+	if _, err := heartbeat.Interval(c.HeartbeatTimeoutThreshold.Std(), c.HeartbeatRate); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+	}
+	return errors.Join(errs...)
+}
+
+// prefetch is the in-flight bound the listener and transport use.
+func (c *Config) prefetch() int {
+	if c.PrefetchCount > 0 {
+		return c.PrefetchCount
+	}
+	if c.Executor == executor.Pool {
+		return 2 * c.ExecutorThreadPoolSize
+	}
+	return 2 * executor.DefaultPoolSize
+}
+
+func (c *Config) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}

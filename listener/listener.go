@@ -1,0 +1,177 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/rpcexec/rpcexec/executor"
+	"github.com/rpcexec/rpcexec/heartbeat"
+	"github.com/rpcexec/rpcexec/poller"
+)
+
+// ErrStopped is returned by Start on a Listener that was already stopped.
+var ErrStopped = errors.New("listener: stopped")
+
+// Handler processes one message on an executor and says what the loop must
+// do with it. It must not settle the message itself. ctx ends when the
+// listener is closed or its graceful stop runs out of time.
+type Handler interface {
+	Handle(ctx context.Context, m *poller.Message) poller.Outcome
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, m *poller.Message) poller.Outcome
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, m *poller.Message) poller.Outcome { return f(ctx, m) }
+
+// Listener moves messages from a Poller to an Executor and settles them.
+type Listener struct {
+	poller  poller.Poller
+	exec    executor.Executor
+	handler Handler
+	cfg     Config
+
+	// done carries finished tasks back to the loop. Its capacity is the
+	// prefetch, and in-flight never exceeds it, so sends never block.
+	done chan completion
+
+	stopPolling context.CancelFunc // graceful stop: no more polls or starts
+	abort       context.CancelFunc // hard stop: handlers' ctx ends, no more waiting
+	polling     context.Context
+	aborted     context.Context
+
+	mu     sync.Mutex
+	state  state
+	exited chan struct{}
+	err    error // the loop's exit error, read after exited is closed
+
+	stats counters
+}
+
+type state uint8
+
+const (
+	idle state = iota
+	running
+	stopped
+)
+
+type completion struct {
+	msg     *poller.Message
+	outcome poller.Outcome
+	settle  bool // false when the message was settled before it ran
+}
+
+// New returns a Listener; nothing runs until Start.
+func New(p poller.Poller, e executor.Executor, h Handler, cfg Config) (*Listener, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	l := &Listener{
+		poller: p, exec: e, handler: h, cfg: cfg,
+		done:   make(chan completion, cfg.Prefetch),
+		exited: make(chan struct{}),
+	}
+	l.aborted, l.abort = context.WithCancel(context.Background())
+	l.polling, l.stopPolling = context.WithCancel(l.aborted)
+	return l, nil
+}
+
+// Start runs the loop in a goroutine owned by the Listener until Stop or Close.
+func (l *Listener) Start() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch l.state {
+	case running:
+		return nil
+	case stopped:
+		return ErrStopped
+	}
+	l.state = running
+	go l.run()
+	return nil
+}
+
+// Stop stops polling at once, requeues what was received and not started,
+// and keeps acknowledging running tasks until they finish or ctx ends; then
+// it closes the Poller. It returns ctx.Err() if tasks were still running.
+// Stop is idempotent and safe from any goroutine.
+func (l *Listener) Stop(ctx context.Context) error {
+	l.stopPolling()
+	l.mu.Lock()
+	if l.state == idle { // never started: nothing runs, but the Poller is ours
+		l.err = l.poller.Close()
+		close(l.exited)
+	}
+	l.state = stopped
+	l.mu.Unlock()
+	select {
+	case <-l.exited:
+		return l.err
+	case <-ctx.Done():
+		l.abort()
+		<-l.exited
+		return fmt.Errorf("listener: stop: tasks still running: %w", ctx.Err())
+	}
+}
+
+// Close stops at once: handlers' contexts end and running tasks are not
+// waited for; their messages go back to the queue when the Poller closes.
+func (l *Listener) Close() error {
+	l.abort()
+	return l.Stop(context.Background())
+}
+
+// Done is closed when the loop has exited and the Poller is closed.
+func (l *Listener) Done() <-chan struct{} { return l.exited }
+
+// Stats returns the listener's counters.
+func (l *Listener) Stats() Stats { return l.stats.snapshot() }
+
+func (l *Listener) run() {
+	defer close(l.exited)
+	inflight := l.loop()
+	l.drain(inflight)
+	if err := l.poller.Close(); err != nil {
+		l.err = fmt.Errorf("listener: closing poller: %w", err)
+	}
+}
+
+// loop is the listener's one goroutine while polling. It returns the number
+// of tasks still running when polling stopped.
+func (l *Listener) loop() (inflight int) {
+	checker, _ := l.poller.(heartbeat.Checker)
+	beat := heartbeat.NewSchedule(l.cfg.HeartbeatInterval, time.Now())
+	var pending []poller.Settlement
+	for l.polling.Err() == nil {
+		inflight -= l.collect(&pending)
+		l.stats.setInFlight(inflight)
+		pending = l.settle(pending)
+		if checker != nil && beat.Due(time.Now()) {
+			if err := checker.CheckHeartbeat(l.polling); err != nil && l.polling.Err() == nil {
+				l.cfg.Logger.Warn("listener: heartbeat check failed", "err", err)
+			}
+		}
+		room := l.cfg.Prefetch - inflight
+		if room == 0 {
+			inflight -= l.awaitCompletion(&pending, beat.Until(time.Now()))
+			continue
+		}
+		wait := min(l.cfg.PollTimeout, beat.Until(time.Now()))
+		batch, err := l.poller.Poll(l.polling, wait, room)
+		if err != nil {
+			l.pollFailed(err)
+			continue
+		}
+		unstarted := l.submit(batch, &pending)
+		inflight += len(batch) - len(unstarted)
+		l.stats.setInFlight(inflight)
+		l.requeue(unstarted, &pending)
+	}
+	l.settle(pending)
+	return inflight
+}

@@ -1,0 +1,143 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rpcexec/rpcexec/executor"
+	"github.com/rpcexec/rpcexec/poller"
+)
+
+// submit hands batch to the executor in order and returns the messages it
+// could not start because polling stopped. With AckBefore the whole batch is
+// acknowledged first and submitted even during a graceful stop, since an
+// acknowledged message can no longer go back to its queue.
+func (l *Listener) submit(batch []*poller.Message, pending *[]poller.Settlement) (unstarted []*poller.Message) {
+	l.stats.received.Add(int64(len(batch)))
+	ctx, settleLater := l.polling, true
+	if l.cfg.Ack == AckBefore {
+		for _, m := range batch {
+			*pending = append(*pending, poller.Settlement{Msg: m, Outcome: poller.Ack})
+		}
+		*pending = l.settle(*pending)
+		ctx, settleLater = l.aborted, false
+	}
+	for i, m := range batch {
+		if err := l.exec.Submit(ctx, l.task(m, settleLater)); err != nil {
+			if !settleLater {
+				l.cfg.Logger.Error("listener: acknowledged messages were not run (ack policy before is at-most-once)",
+					"count", len(batch)-i, "err", err)
+				return nil
+			}
+			return batch[i:]
+		}
+	}
+	return nil
+}
+
+// task wraps one message for the executor. A panic that escapes the handler
+// rejects the message rather than crash the process or requeue it forever.
+func (l *Listener) task(m *poller.Message, settle bool) executor.Task {
+	return func() {
+		outcome := poller.Reject
+		defer func() {
+			if r := recover(); r != nil {
+				l.cfg.Logger.Error("listener: handler panicked; message rejected", "queue", m.Queue, "panic", r)
+			}
+			l.done <- completion{msg: m, outcome: outcome, settle: settle}
+		}()
+		outcome = l.handler.Handle(l.aborted, m)
+	}
+}
+
+// collect takes the completions that are ready without waiting and returns
+// how many tasks they finished.
+func (l *Listener) collect(pending *[]poller.Settlement) (finished int) {
+	for {
+		select {
+		case c := <-l.done:
+			l.finish(c, pending)
+			finished++
+		default:
+			return finished
+		}
+	}
+}
+
+// awaitCompletion waits, at most wait, for at least one task to finish.
+func (l *Listener) awaitCompletion(pending *[]poller.Settlement, wait time.Duration) (finished int) {
+	timer := time.NewTimer(min(wait, l.cfg.PollTimeout))
+	defer timer.Stop()
+	select {
+	case c := <-l.done:
+		l.finish(c, pending)
+		return 1 + l.collect(pending)
+	case <-timer.C:
+	case <-l.polling.Done():
+	}
+	return 0
+}
+
+func (l *Listener) finish(c completion, pending *[]poller.Settlement) {
+	if c.settle {
+		*pending = append(*pending, poller.Settlement{Msg: c.msg, Outcome: c.outcome})
+	}
+}
+
+func (l *Listener) requeue(msgs []*poller.Message, pending *[]poller.Settlement) {
+	for _, m := range msgs {
+		*pending = append(*pending, poller.Settlement{Msg: m, Outcome: poller.Requeue})
+	}
+}
+
+// settle applies pending outcomes and returns the emptied slice for reuse.
+func (l *Listener) settle(pending []poller.Settlement) []poller.Settlement {
+	if len(pending) == 0 {
+		return pending
+	}
+	if err := l.poller.Settle(context.Background(), pending); err != nil {
+		l.cfg.Logger.Warn("listener: settling messages failed; the broker will redeliver them",
+			"count", len(pending), "err", err)
+	}
+	l.stats.count(pending)
+	clear(pending)
+	return pending[:0]
+}
+
+// pollFailed logs a failed poll and waits before the next one, so that a
+// transport that keeps failing does not spin the loop. A closed Poller ends
+// the loop.
+func (l *Listener) pollFailed(err error) {
+	if l.polling.Err() != nil {
+		return
+	}
+	if errors.Is(err, poller.ErrClosed) {
+		l.cfg.Logger.Error("listener: poller closed under the loop; stopping", "err", err)
+		l.stopPolling()
+		return
+	}
+	l.cfg.Logger.Warn("listener: poll failed; retrying", "err", err, "retry_in", l.cfg.PollTimeout)
+	timer := time.NewTimer(l.cfg.PollTimeout)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-l.polling.Done():
+	}
+}
+
+// drain keeps settling completions until the running tasks finish or the
+// listener is aborted.
+func (l *Listener) drain(inflight int) {
+	var pending []poller.Settlement
+	for inflight > 0 {
+		select {
+		case c := <-l.done:
+			l.finish(c, &pending)
+			inflight -= 1 + l.collect(&pending)
+			pending = l.settle(pending)
+		case <-l.aborted.Done():
+			return
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rpcexec/rpcexec/poller"
+)
+
+// ErrClosed is returned by a Transport used after Close.
+var ErrClosed = errors.New("transport: closed")
+
+// DefaultExchange is oslo.messaging's default control_exchange.
+const DefaultExchange = "openstack"
+
+// Target names what an RPC server consumes, as oslo.messaging's Target does.
+type Target struct {
+	Exchange string // the control exchange; DefaultExchange when empty
+	Topic    string
+	Server   string // this server's name: its <topic>.<server> and fanout queues
+}
+
+// Address is where a message is published: an exchange and a routing key.
+type Address struct {
+	Exchange   string
+	RoutingKey string
+}
+
+// TopicAddress addresses a topic's shared queue, or one server's queue on it
+// when server is set.
+func TopicAddress(exchange, topic, server string) Address {
+	if exchange == "" {
+		exchange = DefaultExchange
+	}
+	if server != "" {
+		return Address{Exchange: exchange, RoutingKey: topic + "." + server}
+	}
+	return Address{Exchange: exchange, RoutingKey: topic}
+}
+
+// FanoutAddress addresses every server of a topic.
+func FanoutAddress(topic string) Address {
+	return Address{Exchange: FanoutExchange(topic)}
+}
+
+// ReplyAddress addresses a caller's reply queue through the default exchange.
+func ReplyAddress(queue string) Address { return Address{RoutingKey: queue} }
+
+// FanoutExchange is the name of a topic's fanout exchange.
+func FanoutExchange(topic string) string { return topic + "_fanout" }
+
+// Message is what Publish sends.
+type Message struct {
+	Body []byte
+	// Expiration discards the message if it is not consumed in time; the
+	// client sets it to the call timeout, as oslo.messaging does. 0 is none.
+	Expiration time.Duration
+	// Mandatory makes Publish fail when no queue receives the message.
+	Mandatory bool
+}
+
+// Transport is a connection to a message bus, shared by servers and clients.
+type Transport interface {
+	// Listen declares t's queues and bindings (<topic>, <topic>.<server>
+	// and a fanout queue) and returns a Poller consuming all three.
+	Listen(ctx context.Context, t Target, prefetch int) (poller.Poller, error)
+	// ListenReplies declares a fresh reply queue and returns its name and a
+	// Poller consuming it.
+	ListenReplies(ctx context.Context, prefetch int) (queue string, p poller.Poller, err error)
+	// Publish sends m to an address.
+	Publish(ctx context.Context, to Address, m Message) error
+	// Close releases the transport's connections. It is idempotent.
+	Close() error
+}
