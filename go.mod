@@ -10,5 +10,6 @@ require (
 
 require (
 	github.com/kr/text v0.2.0 // indirect
+	github.com/rabbitmq/amqp091-go v1.16.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
 )

@@ -2,14 +2,63 @@ package transport
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
+	"time"
 )
 
-// Options are the transport settings that do not fit in the URL.
-type Options struct{}
+// Options are the transport settings that do not fit in the URL. Their
+// names follow oslo.messaging's options; the zero value of a field means
+// oslo's default (see DefaultOptions).
+type Options struct {
+	// Heartbeat is heartbeat_timeout_threshold: how long a silent connection
+	// is believed alive. 0 disables heartbeats.
+	Heartbeat time.Duration
+	// HeartbeatRate is heartbeat_rate.
+	HeartbeatRate int
+
+	RetryInterval    time.Duration // rabbit_retry_interval: first reconnect delay
+	RetryBackoff     time.Duration // rabbit_retry_backoff: added per failed attempt
+	IntervalMax      time.Duration // rabbit_interval_max: delay ceiling
+	MaxRetries       int           // rabbit_max_retries: 0 retries forever
+	FailoverStrategy string        // kombu_failover_strategy: "round-robin" or "shuffle"
+
+	DurableQueues bool // amqp_durable_queues
+	AutoDelete    bool // amqp_auto_delete
+	QuorumQueues  bool // rabbit_quorum_queue
+
+	// PublishRetry is how often a publish is retried through an outage:
+	// -1 forever, 0 never, N times.
+	PublishRetry int
+	ConnPoolSize int // rpc_conn_pool_size: publishing connections
+
+	TLS TLSOptions
+
+	Logger *slog.Logger
+}
+
+// TLSOptions configure amqps:// (or ssl=true). Server certificates are
+// verified unless InsecureSkipVerify is set.
+type TLSOptions struct {
+	Enabled            bool   // ssl
+	CAFile             string // ssl_ca_file
+	CertFile           string // ssl_cert_file
+	KeyFile            string // ssl_key_file
+	ServerName         string // overrides the host name verified
+	InsecureSkipVerify bool   // for tests only; logged when set
+}
+
+// DefaultOptions returns oslo.messaging's defaults.
+func DefaultOptions() Options {
+	return Options{
+		Heartbeat: 60 * time.Second, HeartbeatRate: 3,
+		RetryInterval: time.Second, RetryBackoff: 2 * time.Second, IntervalMax: 30 * time.Second,
+		FailoverStrategy: "round-robin", PublishRetry: -1, ConnPoolSize: 30,
+		Logger: slog.Default(),
+	}
+}
 
 // Open connects to the bus rawURL names.
-func Open(_ context.Context, rawURL string, _ Options) (Transport, error) {
+func Open(ctx context.Context, rawURL string, o Options) (Transport, error) {
 	u, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -18,5 +67,5 @@ func Open(_ context.Context, rawURL string, _ Options) (Transport, error) {
 	case "memory":
 		return NewMemory(Bus(u.Name)), nil
 	}
-	return nil, fmt.Errorf("transport: %s: RabbitMQ transport not built in yet", u)
+	return OpenRabbit(ctx, u, o)
 }

@@ -1,0 +1,61 @@
+// Package brokertest finds the RabbitMQ broker that integration tests run
+// against, and skips or fails a test when there is none.
+package brokertest
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+)
+
+// DefaultURL is used when AMQP_URL is not set.
+const DefaultURL = "amqp://guest:guest@127.0.0.1:5672/"
+
+// RequireEnv, set to 1 (as .ci/run does), turns a missing broker from a skip
+// into a failure, so CI cannot pass by skipping.
+const RequireEnv = "RPCEXEC_REQUIRE_BROKER"
+
+// URL returns the broker's URL (AMQP_URL or DefaultURL) once it answers on
+// TCP. Without a broker the test is skipped with how to run it, or fails
+// when RequireEnv is set.
+func URL(t testing.TB) string {
+	t.Helper()
+	raw := os.Getenv("AMQP_URL")
+	if raw == "" {
+		raw = DefaultURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("brokertest: AMQP_URL is not a URL: %v", err)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "5672")
+	}
+	conn, err := net.DialTimeout("tcp", host, 2*time.Second)
+	if err != nil {
+		msg := "RabbitMQ broker not reachable at " + host + " (" + err.Error() +
+			"); start it with `rabbitmq-server -detached` or set AMQP_URL"
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatal(msg + "; " + RequireEnv + "=1 makes broker tests required")
+		}
+		t.Skip(msg)
+	}
+	conn.Close()
+	return raw
+}
+
+// Addr returns the broker's host:port, for a fault proxy to forward to.
+func Addr(t testing.TB) string {
+	t.Helper()
+	u, err := url.Parse(URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), "5672")
+	}
+	return u.Host
+}
