@@ -49,6 +49,36 @@ type Config struct {
 	// HeartbeatRate is how many checks happen within the threshold.
 	HeartbeatRate int `yaml:"heartbeat_rate" json:"heartbeat_rate"`
 
+	// MaxMessageSize bounds a request body in bytes; a larger one is
+	// rejected (dead-lettered where the queue has a dead-letter exchange).
+	MaxMessageSize int `yaml:"max_message_size" json:"max_message_size"`
+	// MaxDeliveries bounds how often one message is delivered when the
+	// transport counts deliveries (the embedded bus, quorum queues); past
+	// it the message is rejected instead of handled again. 0 is no bound.
+	MaxDeliveries int `yaml:"max_deliveries" json:"max_deliveries"`
+
+	// RabbitMQ connection life.
+	RabbitRetryInterval   Duration `yaml:"rabbit_retry_interval" json:"rabbit_retry_interval"`
+	RabbitRetryBackoff    Duration `yaml:"rabbit_retry_backoff" json:"rabbit_retry_backoff"`
+	RabbitIntervalMax     Duration `yaml:"rabbit_interval_max" json:"rabbit_interval_max"`
+	RabbitMaxRetries      int      `yaml:"rabbit_max_retries" json:"rabbit_max_retries"`
+	KombuFailoverStrategy string   `yaml:"kombu_failover_strategy" json:"kombu_failover_strategy"`
+	// PublishRetry is how often a publish is retried through an outage:
+	// -1 forever, 0 never, N times (oslo's per-call retry).
+	PublishRetry    int `yaml:"publish_retry" json:"publish_retry"`
+	RPCConnPoolSize int `yaml:"rpc_conn_pool_size" json:"rpc_conn_pool_size"`
+
+	// RabbitMQ queues, as oslo.messaging declares them.
+	AMQPDurableQueues bool `yaml:"amqp_durable_queues" json:"amqp_durable_queues"`
+	AMQPAutoDelete    bool `yaml:"amqp_auto_delete" json:"amqp_auto_delete"`
+	RabbitQuorumQueue bool `yaml:"rabbit_quorum_queue" json:"rabbit_quorum_queue"`
+
+	// TLS (amqps:// or ssl = true); server certificates are verified.
+	SSL         bool   `yaml:"ssl" json:"ssl"`
+	SSLCAFile   string `yaml:"ssl_ca_file" json:"ssl_ca_file"`
+	SSLCertFile string `yaml:"ssl_cert_file" json:"ssl_cert_file"`
+	SSLKeyFile  string `yaml:"ssl_key_file" json:"ssl_key_file"`
+
 	// Logger receives log lines; slog.Default() when nil. Not loaded.
 	Logger *slog.Logger `yaml:"-" json:"-"`
 }
@@ -66,6 +96,14 @@ func DefaultConfig() Config {
 		RPCResponseTimeout:        Duration(60 * time.Second),
 		HeartbeatTimeoutThreshold: Duration(heartbeat.DefaultThreshold),
 		HeartbeatRate:             heartbeat.DefaultRate,
+		MaxMessageSize:            16 << 20,
+		MaxDeliveries:             5,
+		RabbitRetryInterval:       Duration(time.Second),
+		RabbitRetryBackoff:        Duration(2 * time.Second),
+		RabbitIntervalMax:         Duration(30 * time.Second),
+		KombuFailoverStrategy:     "round-robin",
+		PublishRetry:              -1,
+		RPCConnPoolSize:           30,
 	}
 }
 
@@ -105,6 +143,33 @@ func (c *Config) Validate() error {
 	}
 	if c.RPCResponseTimeout <= 0 {
 		bad("rpc_response_timeout", c.RPCResponseTimeout, "want > 0, such as 60")
+	}
+	if c.MaxMessageSize <= 0 {
+		bad("max_message_size", c.MaxMessageSize, "want > 0 bytes")
+	}
+	if c.MaxDeliveries < 0 {
+		bad("max_deliveries", c.MaxDeliveries, "want ≥ 0 (0 is no bound)")
+	}
+	if c.RabbitRetryInterval <= 0 {
+		bad("rabbit_retry_interval", c.RabbitRetryInterval, "want > 0, such as 1")
+	}
+	if c.RabbitRetryBackoff < 0 {
+		bad("rabbit_retry_backoff", c.RabbitRetryBackoff, "want ≥ 0, such as 2")
+	}
+	if c.RabbitIntervalMax < c.RabbitRetryInterval {
+		bad("rabbit_interval_max", c.RabbitIntervalMax, "want ≥ rabbit_retry_interval")
+	}
+	if c.RabbitMaxRetries < 0 {
+		bad("rabbit_max_retries", c.RabbitMaxRetries, "want ≥ 0 (0 retries forever)")
+	}
+	if c.KombuFailoverStrategy != "round-robin" && c.KombuFailoverStrategy != "shuffle" {
+		bad("kombu_failover_strategy", fmt.Sprintf("%q", c.KombuFailoverStrategy), `want "round-robin" or "shuffle"`)
+	}
+	if c.PublishRetry < -1 {
+		bad("publish_retry", c.PublishRetry, "want -1 (forever), 0 (never) or a number of retries")
+	}
+	if c.RPCConnPoolSize <= 0 {
+		bad("rpc_conn_pool_size", c.RPCConnPoolSize, "want > 0")
 	}
 	if _, err := heartbeat.Interval(c.HeartbeatTimeoutThreshold.Std(), c.HeartbeatRate); err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))

@@ -19,27 +19,41 @@ import (
 // requestHandler is the server's work for one message, run on the executor:
 // decode, drop duplicates, dispatch under the call monitor, reply.
 type requestHandler struct {
-	disp  *dispatch.Dispatcher
-	tr    transport.Transport
-	dedup *listener.Dedup
-	log   *slog.Logger
+	disp          *dispatch.Dispatcher
+	tr            transport.Transport
+	dedup         *listener.Dedup
+	log           *slog.Logger
+	maxSize       int
+	maxDeliveries int
 }
 
 func newRequestHandler(s *Server) *requestHandler {
 	return &requestHandler{
 		disp: s.disp, tr: s.tr, log: s.cfg.logger(),
-		dedup: listener.NewDedup(s.cfg.DedupCacheSize),
+		dedup:   listener.NewDedup(s.cfg.DedupCacheSize),
+		maxSize: s.cfg.MaxMessageSize, maxDeliveries: s.cfg.MaxDeliveries,
 	}
 }
 
-// Handle implements listener.Handler. Every path acknowledges: a message that
+// Handle implements listener.Handler. No path requeues: a message that
 // cannot be served now cannot be served later either, so requeueing it would
-// only loop.
+// only loop. Refused messages are rejected, so that a queue with a
+// dead-letter exchange keeps them; the others are acknowledged.
 func (h *requestHandler) Handle(ctx context.Context, m *poller.Message) poller.Outcome {
+	if len(m.Body) > h.maxSize {
+		req, _ := wire.DecodeRouting(m.Body)
+		h.refuse(ctx, m, req, fmt.Sprintf("request of %d bytes exceeds max_message_size %d", len(m.Body), h.maxSize))
+		return poller.Reject
+	}
 	req, err := wire.DecodeRequest(m.Body)
 	if err != nil {
-		h.malformed(ctx, m, req, err)
+		h.refuse(ctx, m, req, err.Error())
 		return poller.Ack
+	}
+	if h.maxDeliveries > 0 && m.Deliveries > h.maxDeliveries {
+		h.refuse(ctx, m, req, fmt.Sprintf("%q delivered %d times, over max_deliveries %d: rejected as poison",
+			req.Method, m.Deliveries, h.maxDeliveries))
+		return poller.Reject
 	}
 	if !h.dedup.First(req.UniqueID) {
 		h.log.Debug("rpcexec: dropped a duplicate delivery", "method", req.Method, "unique_id", req.UniqueID)
@@ -63,14 +77,13 @@ func (h *requestHandler) Handle(ctx context.Context, m *poller.Message) poller.O
 	return poller.Ack
 }
 
-// malformed logs a message that is not a request and, when it still names a
-// caller, answers it with the reason instead of leaving it to time out.
-func (h *requestHandler) malformed(ctx context.Context, m *poller.Message, req *wire.Request, err error) {
-	h.log.Warn("rpcexec: dropped a malformed message", "queue", m.Queue, "bytes", len(m.Body), "err", err)
+// refuse logs a message the server will not handle and, when it names a
+// caller, answers with the reason instead of leaving the caller to time out.
+func (h *requestHandler) refuse(ctx context.Context, m *poller.Message, req *wire.Request, reason string) {
+	h.log.Warn("rpcexec: refused a message", "queue", m.Queue, "bytes", len(m.Body), "reason", reason)
 	if req != nil && req.IsCall() {
 		h.reply(ctx, req, nil, &dispatch.Error{
-			Class: "ValueError", Module: dispatch.BuiltinsModule,
-			Message: err.Error(), Args: []any{err.Error()},
+			Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason},
 		})
 	}
 }

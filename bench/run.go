@@ -100,4 +100,3 @@ func fill(ctx context.Context, tr *transport.Memory, n int) error {
 	}
 	return nil
 }
-

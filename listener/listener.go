@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rpcexec/rpcexec/executor"
@@ -48,6 +49,10 @@ type Listener struct {
 	state  state
 	exited chan struct{}
 	err    error // the loop's exit error, read after exited is closed
+
+	// wake cuts short the poll under way when a task finishes, so its ack is
+	// applied now rather than after the poll timeout.
+	wake atomic.Pointer[context.CancelFunc]
 
 	stats counters
 }
@@ -162,7 +167,7 @@ func (l *Listener) loop() (inflight int) {
 			continue
 		}
 		wait := min(l.cfg.PollTimeout, beat.Until(time.Now()))
-		batch, err := l.poller.Poll(l.polling, wait, room)
+		batch, err := l.poll(wait, room, inflight > 0)
 		if err != nil {
 			l.pollFailed(err)
 			continue

@@ -367,3 +367,65 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("poller after Stop: got %v, want it closed", err)
 	}
 }
+
+// settleSignal reports each Poll and Settle call.
+type settleSignal struct {
+	poller.Poller
+	polls   chan struct{}
+	settled chan []poller.Settlement
+}
+
+func (s *settleSignal) Poll(ctx context.Context, timeout time.Duration, max int) ([]*poller.Message, error) {
+	select {
+	case s.polls <- struct{}{}:
+	default:
+	}
+	return s.Poller.Poll(ctx, timeout, max)
+}
+
+func (s *settleSignal) Settle(ctx context.Context, batch []poller.Settlement) error {
+	s.settled <- append([]poller.Settlement(nil), batch...)
+	return s.Poller.Settle(ctx, batch)
+}
+
+// TestFinishedTaskWakesPoll: a task finishing while the loop waits in a
+// long poll is acknowledged at once, not after the poll timeout.
+func TestFinishedTaskWakesPoll(t *testing.T) {
+	bus := memory.NewBus()
+	if err := bus.DeclareQueue("q", memory.QueueOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := bus.Consume(4, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := &settleSignal{Poller: p, polls: make(chan struct{}, 1), settled: make(chan []poller.Settlement, 4)}
+	release := make(chan struct{})
+	exec := executor.NewGoroutine(4)
+	lis, err := listener.New(sp, exec, listener.HandlerFunc(func(context.Context, *poller.Message) poller.Outcome {
+		<-release // finish only once the loop is back in its (hour-long) poll
+		return poller.Ack
+	}), listener.Config{Prefetch: 4, PollTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exec.Shutdown(context.Background())
+	defer lis.Close()
+	if err := bus.Publish(context.Background(), "", "q", memory.Publishing{Body: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lis.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-sp.polls // the poll that takes the message
+	<-sp.polls // the next one, long, with the task in flight
+	close(release)
+	select {
+	case got := <-sp.settled:
+		if len(got) != 1 || got[0].Outcome != poller.Ack {
+			t.Errorf("settled %v, want one ack", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the finished task was not acknowledged while the loop polled with an hour's timeout")
+	}
+}

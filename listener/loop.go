@@ -46,9 +46,34 @@ func (l *Listener) task(m *poller.Message, settle bool) executor.Task {
 				l.cfg.Logger.Error("listener: handler panicked; message rejected", "queue", m.Queue, "panic", r)
 			}
 			l.done <- completion{msg: m, outcome: outcome, settle: settle}
+			if cancel := l.wake.Swap(nil); cancel != nil {
+				(*cancel)()
+			}
 		}()
 		outcome = l.handler.Handle(l.aborted, m)
 	}
+}
+
+// poll polls once. With tasks in flight, the first of them to finish
+// cancels the poll (see wake): the loop then settles it without waiting out
+// the poll timeout, which would hold acks and, on a broker, the prefetch
+// window for up to a second.
+func (l *Listener) poll(wait time.Duration, room int, wakeable bool) ([]*poller.Message, error) {
+	if !wakeable {
+		return l.poller.Poll(l.polling, wait, room)
+	}
+	ctx, cancel := context.WithCancel(l.polling)
+	defer cancel()
+	l.wake.Store(&cancel)
+	if len(l.done) > 0 { // finished before the wake was armed
+		wait = 0
+	}
+	batch, err := l.poller.Poll(ctx, wait, room)
+	l.wake.Store(nil)
+	if err != nil && ctx.Err() != nil && l.polling.Err() == nil {
+		err = nil // woken by a finished task, not stopped
+	}
+	return batch, err
 }
 
 // collect takes the completions that are ready without waiting and returns

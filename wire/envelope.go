@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -18,27 +17,49 @@ var (
 	ErrEnvelopeVersion = errors.New("wire: unsupported envelope version")
 )
 
-type envelope struct {
-	Version *string `json:"oslo.version"`
-	Message *string `json:"oslo.message"`
-}
-
 // Open returns the message inside an oslo.messaging envelope.
 func Open(body []byte) ([]byte, error) {
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrMalformed)
 	}
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fmt.Errorf("%w: body is not a JSON object: %v", ErrMalformed, err)
+	var version, msg []byte
+	var haveVersion, haveMsg bool
+	s := scanner{b: body}
+	err := s.object(func(key string) (err error) {
+		switch key {
+		case "oslo.version":
+			version, haveVersion, err = s.envelopeField(key)
+		case "oslo.message":
+			msg, haveMsg, err = s.envelopeField(key)
+		default:
+			err = s.skip(0)
+		}
+		return err
+	})
+	if err == nil {
+		err = s.end()
 	}
 	switch {
-	case env.Version == nil || env.Message == nil:
+	case err != nil:
+		return nil, fmt.Errorf("%w: body is not a JSON object: %v", ErrMalformed, err)
+	case !haveVersion || !haveMsg:
 		return nil, fmt.Errorf("%w: body has no %q/%q envelope", ErrMalformed, "oslo.version", "oslo.message")
-	case *env.Version != EnvelopeVersion && *env.Version != "2":
-		return nil, fmt.Errorf("%w: got %q, want %q", ErrEnvelopeVersion, *env.Version, EnvelopeVersion)
+	case string(version) != EnvelopeVersion && string(version) != "2":
+		return nil, fmt.Errorf("%w: got %q, want %q", ErrEnvelopeVersion, version, EnvelopeVersion)
 	}
-	return []byte(*env.Message), nil
+	return msg, nil
+}
+
+// envelopeField reads one of the envelope's strings; null counts as absent.
+func (s *scanner) envelopeField(key string) ([]byte, bool, error) {
+	switch s.peek() {
+	case '"':
+		b, err := s.strBytes()
+		return b, true, err
+	case 'n':
+		return nil, false, s.literal("null")
+	}
+	return nil, false, fmt.Errorf("%q must be a string", key)
 }
 
 // Seal wraps msg, a JSON object, in an oslo.messaging envelope.

@@ -1,8 +1,8 @@
 package wire
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -29,17 +29,6 @@ type Request struct {
 // IsCall reports whether the sender waits for a reply.
 func (r *Request) IsCall() bool { return r.MsgID != "" && r.ReplyQ != "" }
 
-type requestFields struct {
-	Method    *string         `json:"method"`
-	Args      json.RawMessage `json:"args"`
-	Namespace *string         `json:"namespace"`
-	Version   *string         `json:"version"`
-	MsgID     string          `json:"_msg_id"`
-	ReplyQ    string          `json:"_reply_q"`
-	Timeout   *float64        `json:"_timeout"`
-	UniqueID  string          `json:"_unique_id"`
-}
-
 // DecodeRequest decodes a request body (envelope included). When the error
 // comes after the routing fields could be read, the returned Request is not
 // nil and carries MsgID and ReplyQ, so the server can still send the caller an
@@ -49,63 +38,116 @@ func DecodeRequest(body []byte) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	var f requestFields
-	if err := json.Unmarshal(msg, &f); err != nil {
-		if _, isType := err.(*json.UnmarshalTypeError); !isType {
-			return nil, fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
+	r := &Request{}
+	var fieldErr error // the first field of the wrong type; decoding goes on
+	s := scanner{b: msg}
+	err = s.object(func(key string) error {
+		switch key {
+		case "method":
+			return s.stringField(&r.Method, key, &fieldErr)
+		case "namespace":
+			return s.stringField(&r.Namespace, key, &fieldErr)
+		case "version":
+			return s.stringField(&r.Version, key, &fieldErr)
+		case "_msg_id":
+			return s.stringField(&r.MsgID, key, &fieldErr)
+		case "_reply_q":
+			return s.stringField(&r.ReplyQ, key, &fieldErr)
+		case "_unique_id":
+			return s.stringField(&r.UniqueID, key, &fieldErr)
+		case "_timeout":
+			return s.timeoutField(&r.Timeout, &fieldErr)
+		case "args":
+			raw, err := s.raw()
+			r.Args = raw
+			return err
 		}
-		return routingOnly(f), fmt.Errorf("%w: %v", ErrMalformed, err)
+		if name, ok := strings.CutPrefix(key, contextPrefix); ok {
+			return s.contextField(r, name)
+		}
+		return s.skip(0)
+	})
+	if err == nil {
+		err = s.end()
 	}
-	r := &Request{
-		Args: f.Args, MsgID: f.MsgID, ReplyQ: f.ReplyQ, UniqueID: f.UniqueID,
-		Namespace: deref(f.Namespace), Version: deref(f.Version),
+	if err != nil {
+		return nil, fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
 	}
-	if f.Timeout != nil {
-		r.Timeout = *f.Timeout
+	if fieldErr != nil {
+		return &Request{MsgID: r.MsgID, ReplyQ: r.ReplyQ, UniqueID: r.UniqueID}, fmt.Errorf("%w: %v", ErrMalformed, fieldErr)
 	}
-	if f.Method == nil || *f.Method == "" {
-		return r, fmt.Errorf("%w: request has no method", ErrMalformed)
+	return r, r.check()
+}
+
+// check applies the rules of a request to the decoded fields.
+func (r *Request) check() error {
+	if r.Method == "" {
+		return fmt.Errorf("%w: request has no method", ErrMalformed)
 	}
-	r.Method = *f.Method
-	if a := bytes.TrimSpace(r.Args); len(a) == 0 || string(a) == "null" {
+	if string(r.Args) == "null" {
 		r.Args = nil
-	} else if a[0] != '{' {
-		return r, fmt.Errorf("%w: args of %q must be a JSON object, got %.40s", ErrMalformed, r.Method, a)
 	}
-	if bytes.Contains(msg, []byte(`"`+contextPrefix)) {
-		if r.Context, err = decodeContext(msg); err != nil {
-			return r, err
+	if len(r.Args) > 0 && r.Args[0] != '{' {
+		return fmt.Errorf("%w: args of %q must be a JSON object, got %.40s", ErrMalformed, r.Method, r.Args)
+	}
+	return nil
+}
+
+// stringField reads a string or null (read as "") into dst.
+func (s *scanner) stringField(dst *string, key string, fieldErr *error) (err error) {
+	switch s.peek() {
+	case '"':
+		*dst, err = s.str()
+		return err
+	case 'n':
+		*dst = ""
+		return s.literal("null")
+	}
+	if *fieldErr == nil {
+		*fieldErr = fmt.Errorf("%q must be a string", key)
+	}
+	return s.skip(0)
+}
+
+// timeoutField reads _timeout: seconds, or null for none.
+func (s *scanner) timeoutField(dst *float64, fieldErr *error) error {
+	switch c := s.peek(); {
+	case c == '-' || c >= '0' && c <= '9':
+		f, err := s.float()
+		if errors.Is(err, errSyntax) {
+			return err
 		}
-	}
-	return r, nil
-}
-
-func routingOnly(f requestFields) *Request {
-	return &Request{MsgID: f.MsgID, ReplyQ: f.ReplyQ, UniqueID: f.UniqueID}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// decodeContext collects the _context_<key> fields of msg. It is a second
-// pass, taken only when the message has such fields, so that requests without
-// a context decode into a fixed struct alone.
-func decodeContext(msg []byte) (map[string]any, error) {
-	var all map[string]any
-	if err := json.Unmarshal(msg, &all); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	ctx := make(map[string]any)
-	for k, v := range all {
-		if key, ok := strings.CutPrefix(k, contextPrefix); ok {
-			ctx[key] = v
+		if err != nil && *fieldErr == nil {
+			*fieldErr = fmt.Errorf("%q: %v", "_timeout", err)
 		}
+		*dst = f
+		return nil
+	case c == 'n':
+		*dst = 0
+		return s.literal("null")
 	}
-	return ctx, nil
+	if *fieldErr == nil {
+		*fieldErr = fmt.Errorf("%q must be a number of seconds or null", "_timeout")
+	}
+	return s.skip(0)
+}
+
+// contextField reads one _context_<name> value; only requests that carry a
+// context pay for decoding one.
+func (s *scanner) contextField(r *Request, name string) error {
+	raw, err := s.raw()
+	if err != nil {
+		return err
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	if r.Context == nil {
+		r.Context = make(map[string]any)
+	}
+	r.Context[name] = v
+	return nil
 }
 
 type requestOut struct {
@@ -163,4 +205,23 @@ func appendContext(msg []byte, ctx map[string]any) ([]byte, error) {
 		msg = append(append(append(append(msg, ','), key...), ':'), v...)
 	}
 	return append(msg, '}'), nil
+}
+
+// DecodeRouting reads only what answering the caller needs: _msg_id,
+// _reply_q and _unique_id. It is for messages refused before decoding,
+// such as those over the size limit.
+func DecodeRouting(body []byte) (*Request, error) {
+	msg, err := Open(body)
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		MsgID    string `json:"_msg_id"`
+		ReplyQ   string `json:"_reply_q"`
+		UniqueID string `json:"_unique_id"`
+	}
+	if err := json.Unmarshal(msg, &f); err != nil {
+		return nil, fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
+	}
+	return &Request{MsgID: f.MsgID, ReplyQ: f.ReplyQ, UniqueID: f.UniqueID}, nil
 }
