@@ -118,9 +118,15 @@ func (s *Server) abortStart(err error) error {
 
 // Stop stops consuming at once and waits, until ctx ends, for the requests
 // being handled to finish and be acknowledged; requests received and not
-// started go back to the queue. Stop is idempotent; every call returns the
-// first call's result once the server has stopped.
-func (s *Server) Stop(ctx context.Context) error {
+// started go back to the queue. Stop and Close are idempotent; later calls
+// wait for the first to finish and return its result.
+func (s *Server) Stop(ctx context.Context) error { return s.stop(ctx, false) }
+
+// Close stops at once without waiting for running requests: their contexts
+// are cancelled and their messages return to the queue unacknowledged.
+func (s *Server) Close() error { return s.stop(context.Background(), true) }
+
+func (s *Server) stop(ctx context.Context, now bool) error {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -133,24 +139,22 @@ func (s *Server) Stop(ctx context.Context) error {
 	if !s.started {
 		return nil
 	}
-	err := s.lis.Stop(ctx)
-	err = errors.Join(err, s.exec.Shutdown(ctx))
+	var err error
+	if now {
+		err = s.lis.Close()
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if e := s.exec.Shutdown(cancelled); !errors.Is(e, context.Canceled) {
+			err = errors.Join(err, e)
+		}
+	} else {
+		err = errors.Join(s.lis.Stop(ctx), s.exec.Shutdown(ctx))
+	}
 	if s.ownTr {
 		err = errors.Join(err, s.tr.Close())
 	}
 	s.stopErr = err
 	return err
-}
-
-// Close stops at once without waiting for running requests: their contexts
-// are cancelled and their messages return to the queue unacknowledged.
-func (s *Server) Close() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := s.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
 }
 
 // Done is closed when the server has stopped.
