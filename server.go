@@ -157,8 +157,27 @@ func (s *Server) stop(ctx context.Context, now bool) error {
 	return err
 }
 
-// Done is closed when the server has stopped.
-func (s *Server) Done() <-chan struct{} { return s.done }
+// Done is closed when the server has stopped: by Stop or Close, or by
+// itself when its transport gave up reconnecting (see Err).
+func (s *Server) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lis != nil {
+		return s.lis.Done()
+	}
+	return s.done
+}
+
+// Err returns why the server stopped by itself, once Done is closed; nil
+// while it runs and after Stop or Close.
+func (s *Server) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lis == nil {
+		return nil
+	}
+	return s.lis.Err()
+}
 
 // Stats returns the listener's counters (zero before Start).
 func (s *Server) Stats() listener.Stats {

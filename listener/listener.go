@@ -49,6 +49,7 @@ type Listener struct {
 	state  state
 	exited chan struct{}
 	err    error // the loop's exit error, read after exited is closed
+	failed error // the poll error that ended the loop, read after exited
 
 	// wake cuts short the poll under way when a task finishes, so its ack is
 	// applied now rather than after the poll timeout.
@@ -133,6 +134,17 @@ func (l *Listener) Close() error {
 
 // Done is closed when the loop has exited and the Poller is closed.
 func (l *Listener) Done() <-chan struct{} { return l.exited }
+
+// Err returns, once Done is closed, the poll error that stopped the loop by
+// itself (the poller gave up reconnecting), or nil after Stop or Close.
+func (l *Listener) Err() error {
+	select {
+	case <-l.exited:
+		return l.failed
+	default:
+		return nil
+	}
+}
 
 // Stats returns the listener's counters.
 func (l *Listener) Stats() Stats { return l.stats.snapshot() }

@@ -131,14 +131,15 @@ func (l *Listener) settle(pending []poller.Settlement) []poller.Settlement {
 }
 
 // pollFailed logs a failed poll and waits before the next one, so that a
-// transport that keeps failing does not spin the loop. A closed Poller ends
-// the loop.
+// transport that keeps failing does not spin the loop. A Poller that can
+// deliver no more ends the loop; Err reports why.
 func (l *Listener) pollFailed(err error) {
 	if l.polling.Err() != nil {
 		return
 	}
-	if errors.Is(err, poller.ErrClosed) {
-		l.cfg.Logger.Error("listener: poller closed under the loop; stopping", "err", err)
+	if errors.Is(err, poller.ErrClosed) || errors.Is(err, poller.ErrGaveUp) {
+		l.cfg.Logger.Error("listener: the poller can deliver no more; stopping", "err", err)
+		l.failed = err
 		l.stopPolling()
 		return
 	}

@@ -6,8 +6,15 @@ import (
 	"time"
 )
 
-// ErrClosed is returned by a Poller used after Close.
-var ErrClosed = errors.New("poller: closed")
+// Errors after which a Poller delivers nothing more; the listener stops on
+// them.
+var (
+	// ErrClosed is returned by a Poller used after Close.
+	ErrClosed = errors.New("poller: closed")
+	// ErrGaveUp is wrapped by a Poller whose transport stopped reconnecting
+	// (rabbit_max_retries ran out).
+	ErrGaveUp = errors.New("poller: gave up reconnecting")
+)
 
 // Message is one delivery from a queue. Only the listener loop settles it.
 type Message struct {

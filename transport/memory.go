@@ -96,10 +96,17 @@ func (m *Memory) Publish(ctx context.Context, to Address, msg Message) error {
 	if m.closed.Load() {
 		return ErrClosed
 	}
-	return m.bus.Publish(ctx, to.Exchange, to.RoutingKey, memory.Publishing{
+	err := m.bus.Publish(ctx, to.Exchange, to.RoutingKey, memory.Publishing{
 		Body: msg.Body, ContentType: "application/json",
 		Expiration: msg.Expiration, Mandatory: msg.Mandatory,
 	})
+	switch {
+	case errors.Is(err, memory.ErrUnroutable):
+		return fmt.Errorf("%w: %w", ErrUnroutable, err)
+	case errors.Is(err, memory.ErrNoExchange):
+		return fmt.Errorf("%w: %w", ErrNoExchange, err)
+	}
+	return err
 }
 
 // Close implements Transport. The bus itself lives on for other users.

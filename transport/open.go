@@ -7,11 +7,17 @@ import (
 )
 
 // Options are the transport settings that do not fit in the URL. Their
-// names follow oslo.messaging's options; the zero value of a field means
-// oslo's default (see DefaultOptions).
+// names follow oslo.messaging's options. Start from DefaultOptions and
+// change what you need: a field whose zero value would mean nothing
+// (HeartbeatRate, RetryInterval, IntervalMax, FailoverStrategy,
+// ConnPoolSize, Logger) takes its default when zero; every other field
+// means what it says at zero (Heartbeat 0: no heartbeats, PublishRetry 0:
+// no retries, RetryBackoff 0: a constant interval). Options in the URL's
+// query (oslo's names, e.g. ?ssl=true) override these, as in oslo.
 type Options struct {
 	// Heartbeat is heartbeat_timeout_threshold: how long a silent connection
-	// is believed alive. 0 disables heartbeats.
+	// is believed alive. 0 asks the broker for no heartbeats (see heartbeat
+	// in dial.go for what amqp091 makes of that).
 	Heartbeat time.Duration
 	// HeartbeatRate is heartbeat_rate.
 	HeartbeatRate int
@@ -19,7 +25,7 @@ type Options struct {
 	RetryInterval    time.Duration // rabbit_retry_interval: first reconnect delay
 	RetryBackoff     time.Duration // rabbit_retry_backoff: added per failed attempt
 	IntervalMax      time.Duration // rabbit_interval_max: delay ceiling
-	MaxRetries       int           // rabbit_max_retries: 0 retries forever
+	MaxRetries       int           // rabbit_max_retries: reconnects before a poller gives up; 0 retries forever
 	FailoverStrategy string        // kombu_failover_strategy: "round-robin" or "shuffle"
 
 	DurableQueues bool // amqp_durable_queues
@@ -57,15 +63,19 @@ func DefaultOptions() Options {
 	}
 }
 
-// Open connects to the bus rawURL names.
+// Open returns a Transport on the bus rawURL names. A RabbitMQ transport
+// connects when first used (see OpenRabbit).
 func Open(ctx context.Context, rawURL string, o Options) (Transport, error) {
 	u, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	switch u.Scheme {
-	case "memory":
+	if u.Scheme == "memory" {
 		return NewMemory(Bus(u.Name)), nil
 	}
-	return OpenRabbit(ctx, u, o)
+	r, err := OpenRabbit(ctx, u, o)
+	if err != nil {
+		return nil, err // not a nil *Rabbit in a non-nil interface
+	}
+	return r, nil
 }

@@ -1,0 +1,112 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rpcexec/rpcexec/poller"
+	"github.com/rpcexec/rpcexec/poller/amqp"
+	"github.com/rpcexec/rpcexec/wire"
+)
+
+// Listen implements Transport: it declares t's queues as an oslo server
+// does and consumes them. The fanout queue's name is drawn once here and
+// declared again under that name after every reconnect; closing the
+// poller deletes it, as oslo does, rather than let it gather fanout
+// messages until it expires.
+func (r *Rabbit) Listen(ctx context.Context, t Target, prefetch int) (poller.Poller, error) {
+	if r.pool.isClosed() {
+		return nil, ErrClosed
+	}
+	if t.Topic == "" || t.Server == "" {
+		return nil, errors.New("transport: a server needs a topic and a server name")
+	}
+	fanout := FanoutExchange(t.Topic) + "_" + wire.NewID()
+	name := t.Topic + "." + t.Server
+	p, err := r.listen(ctx, "listen:"+name, serverQueues(t, fanout, r.opts), prefetch)
+	if err != nil {
+		return nil, fmt.Errorf("transport: listening on %s at %s: %w", name, r.url, err)
+	}
+	return &serverPoller{Poller: p, drop: func() { r.deleteQueue(fanout) }}, nil
+}
+
+// ListenReplies implements Transport with a new reply_<uuid hex> queue.
+func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, poller.Poller, error) {
+	if r.pool.isClosed() {
+		return "", nil, ErrClosed
+	}
+	queue := "reply_" + wire.NewID()
+	p, err := r.listen(ctx, "reply", replyQueue(queue), prefetch)
+	if err != nil {
+		return "", nil, fmt.Errorf("transport: listening for replies at %s: %w", r.url, err)
+	}
+	return queue, p, nil
+}
+
+// listen starts a poller on a connection of its own that declares qs on
+// every (re)connect. poller/amqp makes one attempt at first; listen
+// retries it like a reconnect (next host, Backoff per round of hosts, up
+// to MaxRetries, as long as ctx lasts), as oslo's server start waits for its broker. An
+// error about the declarations themselves is returned at once.
+func (r *Rabbit) listen(ctx context.Context, purpose string, qs []queue, prefetch int) (*amqp.Poller, error) {
+	d := newDialer(r.url, r.opts, r.tls, purpose)
+	o := amqp.Options{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries, Logger: r.opts.Logger}
+	for attempt := 1; ; attempt++ {
+		p, err := amqp.New(ctx, d.connector(), declarer(qs, r.opts), o)
+		if err == nil {
+			return p, nil
+		}
+		if !retryable(err) || errors.Is(err, amqp.ErrInvalidOptions) ||
+			(r.opts.MaxRetries > 0 && attempt > r.opts.MaxRetries) {
+			return nil, err
+		}
+		delay := r.backoff(attempt)
+		r.opts.Logger.Warn("transport: cannot listen yet; retrying", "purpose", purpose, "attempt", attempt,
+			"retry_in", delay, "err", err)
+		if werr := r.wait(ctx, delay); werr != nil {
+			return nil, fmt.Errorf("%w; last error: %w", werr, err)
+		}
+	}
+}
+
+// serverPoller is a server's poller that deletes its fanout queue when
+// closed. It embeds the concrete poller so that its heartbeat check stays
+// visible to the listener.
+type serverPoller struct {
+	*amqp.Poller
+	drop func()
+}
+
+// Close closes the poller, then deletes the fanout queue once.
+func (p *serverPoller) Close() error {
+	err := p.Poller.Close()
+	if p.drop != nil {
+		p.drop()
+		p.drop = nil
+	}
+	return err
+}
+
+// deleteQueue deletes a queue over a publishing connection, best effort:
+// when it fails the queue still expires (x-expires).
+func (r *Rabbit) deleteQueue(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	c, _, err := r.pool.get(ctx)
+	if err != nil {
+		r.opts.Logger.Warn("transport: fanout queue left to expire", "queue", name, "err", err)
+		return
+	}
+	ch, err := c.conn.Channel()
+	if err == nil {
+		_, err = ch.QueueDelete(name, false, false, false)
+		_ = ch.Close()
+	}
+	if err != nil {
+		r.opts.Logger.Warn("transport: fanout queue left to expire", "queue", name, "err", err)
+		r.pool.discard(c)
+		return
+	}
+	r.pool.put(c)
+}

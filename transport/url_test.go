@@ -1,0 +1,94 @@
+package transport
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		name  string
+		raw   string
+		hosts []Host
+		vhost string
+	}{
+		{"multi-host with per-host credentials", "rabbit://u1:p1@h1:5673,u2:p2@h2/nova",
+			[]Host{{"h1", 5673, "u1", "p1"}, {"h2", 5672, "u2", "p2"}}, "nova"},
+		{"amqp default port", "amqp://guest:guest@broker/", []Host{{"broker", 5672, "guest", "guest"}}, "/"},
+		{"amqps default port", "amqps://u:p@broker", []Host{{"broker", 5671, "u", "p"}}, "/"},
+		{"empty path is vhost /", "rabbit://broker", []Host{{Hostname: "broker", Port: 5672}}, "/"},
+		{"%2F is vhost /", "rabbit://u:p@broker/%2F", []Host{{"broker", 5672, "u", "p"}}, "/"},
+		{"escaped vhost", "rabbit://u:p@broker/%2Fprod", []Host{{"broker", 5672, "u", "p"}}, "/prod"},
+		{"escaped password", "rabbit://u:p%40ss%3A@broker/", []Host{{"broker", 5672, "u", "p@ss:"}}, "/"},
+		{"raw @ in password", "rabbit://u:p@ss@broker/", []Host{{"broker", 5672, "u", "p@ss"}}, "/"},
+		{"IPv6", "rabbit://u:p@[::1]:5673/", []Host{{"::1", 5673, "u", "p"}}, "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := ParseURL(tt.raw)
+			if err != nil {
+				t.Fatalf("ParseURL(%q): %v", tt.raw, err)
+			}
+			if !reflect.DeepEqual(u.Hosts, tt.hosts) {
+				t.Errorf("hosts: got %+v, want %+v", u.Hosts, tt.hosts)
+			}
+			if u.VHost != tt.vhost {
+				t.Errorf("vhost: got %q, want %q", u.VHost, tt.vhost)
+			}
+		})
+	}
+}
+
+func TestParseURLQuery(t *testing.T) {
+	u, err := ParseURL("rabbit://u:p@h/?ssl=true&kombu_failover_strategy=shuffle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := u.Query.Get("ssl"); got != "true" {
+		t.Errorf("query ssl: got %q, want true", got)
+	}
+}
+
+func TestParseURLErrorsHidePassword(t *testing.T) {
+	tests := []struct{ name, raw, want string }{
+		{"no scheme", "u:s3cret@h:5672/", "no scheme"},
+		{"unknown scheme", "kafka://u:s3cret@h/", "unknown scheme"},
+		{"bad port", "rabbit://u:s3cret@h:notaport/", "port"},
+		{"port out of range", "rabbit://u:s3cret@h:70000/", "port"},
+		{"empty host", "rabbit://u:s3cret@/", "host name is empty"},
+		{"empty second host", "rabbit://u:s3cret@h1,/", "host 2"},
+		{"bare IPv6", "rabbit://u:s3cret@::1/", "want host or host:port"},
+		{"bad password escape", "rabbit://u:s3cret%zz@h/", "password is not valid"},
+		{"bad query", "rabbit://u:s3cret@h/?a=%zz", "query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseURL(tt.raw)
+			if err == nil {
+				t.Fatalf("ParseURL(%q): got no error", tt.raw)
+			}
+			if !errors.Is(err, ErrBadURL) {
+				t.Errorf("got %v, want it to wrap ErrBadURL", err)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error shows the password: %v", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %q, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestURLStringRedacts(t *testing.T) {
+	u, err := ParseURL("rabbit://u1:s3cret@h1,u2:s3cret@h2:5673/nova")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "rabbit://u1:***@h1:5672,u2:***@h2:5673/nova"
+	if got := u.String(); got != want {
+		t.Errorf("String: got %q, want %q", got, want)
+	}
+}
