@@ -36,6 +36,12 @@ func (l *logLines) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 // await waits until the log holds more than n lines saying substr.
 func (l *logLines) await(t *testing.T, substr string, n int) {
 	t.Helper()

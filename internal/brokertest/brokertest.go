@@ -8,6 +8,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
 )
 
 // DefaultURL is used when AMQP_URL is not set.
@@ -58,4 +60,24 @@ func Addr(t testing.TB) string {
 		return net.JoinHostPort(u.Hostname(), "5672")
 	}
 	return u.Host
+}
+
+// DeleteQueues deletes queues on the broker at url, for test clean-up:
+// topic queues outlive the servers that declared them, as oslo's do.
+func DeleteQueues(url string, queues ...string) error {
+	conn, err := amqp091.Dial(url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	for _, q := range queues {
+		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
