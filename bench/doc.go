@@ -2,6 +2,24 @@
 // the Go benchmarks in this package and by cmd/loadgen, so both report the
 // same figures the same way.
 //
-// Run owns everything it starts (server, client, publishers) and stops it
-// before it returns.
+// A Workload says where (the embedded bus or RabbitMQ), which strategy (an
+// executor, or Baseline: the transport's raw limit through a bare
+// consumer), and what traffic (casts, calls or fanout casts; a number of
+// messages or a duration; the Work each message does). Run measures it in
+// one of two ways:
+//
+//   - prefilled: the queue is filled first and the clock runs from the
+//     servers' start to the last message handled — the server path alone;
+//   - end to end: publishers run alongside the servers, each message taking
+//     a slot of a bounded window until it is handled, so the latency is the
+//     server's and not the age of an ever longer queue.
+//
+// The Result has msgs/s, the latency from publish to handled (p50, p95,
+// p99 from a lock-free Histogram), peak goroutines and heap (sampled), and
+// allocations per message (runtime.MemStats deltas, the whole process's).
+// bench/report renders results; bench/sim is the simulator's peers.
+//
+// Run owns everything it starts — servers, clients, publishers, consumers,
+// its sampler goroutine, its transport and, on RabbitMQ, its queues — and
+// stops and removes it before it returns, also when its context ends.
 package bench

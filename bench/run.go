@@ -2,101 +2,166 @@ package bench
 
 import (
 	"context"
-	"fmt"
-	"sync/atomic"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/rpcexec/rpcexec"
-	"github.com/rpcexec/rpcexec/dispatch"
-	"github.com/rpcexec/rpcexec/poller/memory"
-	"github.com/rpcexec/rpcexec/transport"
-	"github.com/rpcexec/rpcexec/wire"
 )
 
-// Workload is one measured run.
-type Workload struct {
-	Executor string // executor.Names()
-	Messages int
-	PoolSize int // executor_thread_pool_size; 0 keeps the default
-	Prefetch int // rabbit_qos_prefetch_count; 0 keeps the default
-}
-
-// Result is what a run measured.
-type Result struct {
-	Executor   string
-	Messages   int
-	Elapsed    time.Duration
-	MsgsPerSec float64
-}
-
-const topic = "bench"
-
-// Run measures the whole server path on a private embedded bus: the queue
-// is filled first, then the clock runs from the server's start until the
-// last message is handled, so publishing is not in the figure.
-func Run(ctx context.Context, w Workload) (Result, error) {
-	cfg := rpcexec.DefaultConfig()
-	cfg.Executor = w.Executor
-	if w.PoolSize > 0 {
-		cfg.ExecutorThreadPoolSize = w.PoolSize
+// Run measures one workload and stops everything it started before it
+// returns. When ctx ends first, Run returns what was measured until then,
+// marked Partial, together with ctx's error.
+func Run(ctx context.Context, w Workload) (res Result, err error) {
+	if err := w.Validate(); err != nil {
+		return Result{}, err
 	}
-	cfg.PrefetchCount = w.Prefetch
-	tr := transport.NewMemory(memory.NewBus(memory.WithQueueLimit(w.Messages + 1)))
-	defer tr.Close()
-
-	var handled atomic.Int64
-	all := make(chan struct{})
-	ep := dispatch.NewEndpoint(dispatch.Target{})
-	dispatch.Handle(ep, "noop", func(context.Context, struct{}) (any, error) {
-		if handled.Add(1) == int64(w.Messages) {
-			close(all)
-		}
-		return nil, nil
-	})
-	srv, err := rpcexec.NewServer(cfg, rpcexec.Target{Topic: topic, Server: "s1"}, dispatch.New(ep),
-		rpcexec.WithServerTransport(tr))
+	w = w.defaults()
+	Calibrate()
+	e, err := openEnv(ctx, w)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := fill(ctx, tr, w.Messages); err != nil {
-		return Result{}, err
+	defer func() { err = errors.Join(err, e.close()) }()
+	r := &run{e: e, tally: newTally(), base: time.Now(), payload: strings.Repeat("x", w.Payload)}
+	if !w.Prefill && w.Mode != Call {
+		r.win = newWindow(w.Window * w.Servers)
 	}
-	start := time.Now()
-	if err := srv.Start(ctx); err != nil {
-		return Result{}, err
+	if w.Executor == Baseline {
+		return r.baseline(ctx)
 	}
-	defer srv.Close()
+	return r.servers(ctx)
+}
+
+// run is one measurement under way.
+type run struct {
+	e       *env
+	tally   *tally
+	win     *window // nil for calls and prefilled runs
+	m       meter
+	base    time.Time // the clock of runArgs.T
+	payload string
+}
+
+// now is the time on the run's clock.
+func (r *run) now() int64 { return int64(time.Since(r.base)) }
+
+// handled records one handled message published at t.
+func (r *run) handled(t int64) {
+	r.m.lat.Record(time.Duration(r.now() - t))
+	r.win.release()
+	r.tally.add()
+}
+
+// perMsg is how many handlings one published message makes.
+func (r *run) perMsg() int {
+	if r.e.w.Mode == Fanout {
+		return r.e.w.Servers
+	}
+	return 1
+}
+
+// expected is the number of handlings a run bounded by count makes.
+func (r *run) expected() int64 {
+	return int64(r.e.w.Messages) * int64(r.perMsg())
+}
+
+// begin starts the clock and the instruments.
+func (r *run) begin() {
+	var progress func()
+	if p := r.e.w.Progress; p != nil {
+		expected := int64(0)
+		if r.e.w.Duration == 0 {
+			expected = r.expected()
+		}
+		progress = func() {
+			p(Progress{Strategy: r.e.w.Executor, Handled: r.tally.handled.Load(), Expected: expected,
+				Elapsed: time.Since(r.m.start)})
+		}
+	}
+	r.m.begin(progress)
+}
+
+// finish waits for the last handling (or for ctx) and computes the result.
+func (r *run) finish(ctx context.Context) (Result, error) {
+	var elapsed time.Duration
 	select {
-	case <-all:
+	case <-r.tally.done:
+		elapsed = r.tally.end.Sub(r.m.start)
 	case <-ctx.Done():
-		return Result{}, ctx.Err()
+		elapsed = time.Since(r.m.start)
 	}
-	elapsed := time.Since(start)
-	if err := srv.Stop(ctx); err != nil {
-		return Result{}, err
+	res := r.m.result(r.e.w.Executor, r.tally.handled.Load(), elapsed)
+	if err := ctx.Err(); err != nil {
+		res.Partial = true
+		return res, err
 	}
-	return Result{Executor: w.Executor, Messages: w.Messages, Elapsed: elapsed,
-		MsgsPerSec: float64(w.Messages) / elapsed.Seconds()}, nil
+	return res, nil
 }
 
-// fill declares the topic's queue and puts n casts on it.
-func fill(ctx context.Context, tr *transport.Memory, n int) error {
-	p, err := tr.Listen(ctx, transport.Target{Exchange: transport.DefaultExchange, Topic: topic, Server: "filler"}, 1)
+// servers measures rpcexec with the workload's executor.
+func (r *run) servers(ctx context.Context) (res Result, err error) {
+	e := r.e
+	if e.uri != "" {
+		e.queues = e.topicQueues()
+	}
+	set, err := newServers(e, func(_ int, a runArgs) { r.handled(a.T) })
 	if err != nil {
-		return err
+		return Result{}, err
 	}
-	if err := p.Close(); err != nil {
-		return err
-	}
-	to := transport.TopicAddress(transport.DefaultExchange, topic, "")
-	for i := range n {
-		body, err := wire.EncodeRequest(&wire.Request{Method: "noop"})
-		if err != nil {
-			return err
+	stopDrain := func() {} // the reply drain of prefilled calls, stopped after the servers
+	defer func() {
+		err = errors.Join(err, set.stop(ctx.Err() == nil))
+		stopDrain()
+		res.PerServer = set.perServer()
+	}()
+	if e.w.Prefill {
+		if stopDrain, err = r.fill(ctx); err != nil {
+			stopDrain = func() {}
+			return Result{}, err
 		}
-		if err := tr.Publish(ctx, to, transport.Message{Body: body, Mandatory: true}); err != nil {
-			return fmt.Errorf("bench: filling message %d of %d: %w", i+1, n, err)
+		r.tally.expect(r.expected())
+		r.begin()
+		if err := set.start(ctx); err != nil {
+			r.m.sampler.stop()
+			return Result{}, err
+		}
+		return r.finish(ctx)
+	}
+	if err := set.start(ctx); err != nil {
+		return Result{}, err
+	}
+	return r.endToEnd(ctx)
+}
+
+// endToEnd publishes with an rpcexec client while the servers run.
+func (r *run) endToEnd(ctx context.Context) (Result, error) {
+	e := r.e
+	c, err := rpcexec.NewClient(e.cfg, rpcexec.Target{Topic: e.topic}, rpcexec.WithClientTransport(e.tr))
+	if err != nil {
+		return Result{}, err
+	}
+	defer c.Close()
+	if e.w.Mode == Fanout {
+		c = c.Prepare(rpcexec.Fanout())
+	}
+	if e.w.Mode == Call {
+		if err := c.Call(ctx, methodPing, nil, nil); err != nil { // the reply queue, before the clock
+			return Result{}, err
 		}
 	}
-	return nil
+	r.begin()
+	sent, err := publishers(ctx, e.w, r.win, r.perMsg(), func(ctx context.Context, _ int, seq uint64) error {
+		a := runArgs{T: r.now(), S: seq, P: r.payload}
+		if e.w.Mode == Call {
+			return c.Call(ctx, methodRun, a, nil)
+		}
+		return c.Cast(ctx, methodRun, a)
+	})
+	if err != nil && ctx.Err() == nil {
+		r.m.sampler.stop()
+		return Result{}, err
+	}
+	r.tally.expect(sent * int64(r.perMsg()))
+	return r.finish(ctx)
 }

@@ -1,35 +1,52 @@
-// Command loadgen measures rpcexec's executors side by side.
+// Command loadgen measures rpcexec's executors side by side, and plays
+// oslo.messaging's simulator peers.
 //
-//	go run ./cmd/loadgen
+//	go run ./cmd/loadgen                      # every executor on the embedded bus
+//	go run ./cmd/loadgen --prefill --baseline # the server path alone, against the raw limit
+//	go run ./cmd/loadgen rpc-server --url rabbit://…
+//	go run ./cmd/loadgen rpc-client --url rabbit://… --method echo --args '{"value": 1}'
+//
+// Exit status: 0 done, 1 failed, 2 bad usage, 130 interrupted (what was
+// measured until then is printed).
 package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
+	"io"
 	"os"
 	"os/signal"
-	"text/tabwriter"
+	"syscall"
+)
 
-	"github.com/rpcexec/rpcexec/bench"
-	"github.com/rpcexec/rpcexec/executor"
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitInterrupted = 130
 )
 
 func main() {
-	messages := flag.Int("messages", 200_000, "casts per executor")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
-	out := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(out, "executor\tmessages\tseconds\tmsgs/s\t")
-	for _, name := range executor.Names() {
-		r, err := bench.Run(ctx, bench.Workload{Executor: name, Messages: *messages})
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "loadgen: %s: %v\n", name, err)
-			os.Exit(1)
+// run is main with its inputs and outputs as arguments: SIGINT and SIGTERM
+// end the context, so every command stops cleanly on Ctrl-C.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContext(ctx, args, stdout, stderr)
+}
+
+// runContext picks the command; tests call it with a context they end.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "rpc-server":
+			return rpcServer(ctx, args[1:], stdout, stderr)
+		case "rpc-client":
+			return rpcClient(ctx, args[1:], stdout, stderr)
 		}
-		fmt.Fprintf(out, "%s\t%d\t%.2f\t%.0f\t\n", r.Executor, r.Messages, r.Elapsed.Seconds(), r.MsgsPerSec)
 	}
-	out.Flush()
+	return measure(ctx, args, stdout, stderr)
 }

@@ -1,0 +1,54 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/rpcexec/rpcexec/bench"
+)
+
+// WriteJSON writes r as one indented JSON object: the workload line and
+// the results, durations in nanoseconds and sizes in bytes.
+func WriteJSON(w io.Writer, r bench.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// CSVHeader is the first record WriteCSV writes; the names are the JSON
+// keys of bench.Result.
+var CSVHeader = []string{"strategy", "messages", "elapsed_ns", "msgs_per_sec", "p50_ns", "p95_ns", "p99_ns",
+	"max_ns", "peak_goroutines", "allocs_per_msg", "bytes_per_msg", "peak_heap_bytes", "vs_baseline",
+	"per_server", "partial"}
+
+// WriteCSV writes one record per result after CSVHeader; per_server
+// counts are joined with ";".
+func WriteCSV(w io.Writer, r bench.Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, res := range r.Results {
+		per := make([]string, len(res.PerServer))
+		for i, n := range res.PerServer {
+			per[i] = strconv.FormatInt(n, 10)
+		}
+		rec := []string{
+			res.Strategy, strconv.FormatInt(res.Messages, 10), strconv.FormatInt(int64(res.Elapsed), 10),
+			f(res.MsgsPerSec), strconv.FormatInt(int64(res.P50), 10), strconv.FormatInt(int64(res.P95), 10),
+			strconv.FormatInt(int64(res.P99), 10), strconv.FormatInt(int64(res.Max), 10),
+			strconv.Itoa(res.PeakGoroutines), f(res.AllocsPerMsg), f(res.BytesPerMsg),
+			strconv.FormatUint(res.PeakHeap, 10), f(res.VsBaseline), strings.Join(per, ";"),
+			strconv.FormatBool(res.Partial),
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,243 @@
+package main
+
+// Interop with oslo.messaging itself, over RabbitMQ. These tests need a
+// broker (AMQP_URL, default guest@127.0.0.1:5672) and /usr/bin/python3
+// with Debian's python3-oslo.messaging; they skip without them (and fail
+// under RPCEXEC_REQUIRE_BROKER=1, as in CI).
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/rpcexec/rpcexec/internal/brokertest"
+	"github.com/rpcexec/rpcexec/wire"
+)
+
+const python = "/usr/bin/python3"
+
+// requireOslo returns the broker's URL as rabbit:// (oslo reads amqp:// as
+// AMQP 1.0), or skips.
+func requireOslo(t *testing.T) string {
+	t.Helper()
+	raw := brokertest.URL(t)
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		raw = "rabbit://" + rest
+	}
+	if err := exec.Command(python, "-c", "import oslo_messaging").Run(); err != nil {
+		msg := "oslo.messaging not importable by " + python + ": " + err.Error()
+		if os.Getenv(brokertest.RequireEnv) == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return raw
+}
+
+// osloTopic is a topic of the test's own; its queues are deleted at the end
+// (topic queues outlive their servers, as oslo's do).
+func osloTopic(t *testing.T, servers ...string) string {
+	t.Helper()
+	topic := "loadgen-it-" + wire.NewID()[:12]
+	queues := []string{topic}
+	for _, s := range servers {
+		queues = append(queues, topic+"."+s)
+	}
+	t.Cleanup(func() {
+		u, _ := url.Parse(brokertest.URL(t))
+		u.Scheme = "amqp"
+		c, err := amqp091.Dial(u.String())
+		if err != nil {
+			t.Logf("deleting queues: %v", err)
+			return
+		}
+		defer c.Close()
+		for _, q := range queues {
+			if ch, err := c.Channel(); err == nil {
+				_, _ = ch.QueueDelete(q, false, false, false)
+				_ = ch.Close()
+			}
+		}
+	})
+	return topic
+}
+
+// osloStep is one line printed by the Python peers.
+type osloStep struct {
+	Ready   bool            `json:"ready"`
+	Step    string          `json:"step"`
+	Result  json.RawMessage `json:"result"`
+	Error   string          `json:"error"`
+	Message string          `json:"message"`
+	Cast    string          `json:"cast"`
+	Args    map[string]any  `json:"args"`
+}
+
+// TestOsloClientToRPCServer: oslo.messaging's RPC client calls and casts
+// to `loadgen rpc-server`.
+func TestOsloClientToRPCServer(t *testing.T) {
+	rabbit := requireOslo(t)
+	topic := osloTopic(t, "host-1")
+	out, errs, stop := startServer(t, "--url", rabbit, "--topic", topic, "--server", "host-1", "--version", "1.3")
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	raw, err := exec.CommandContext(ctx, python, "testdata/sim_client.py", rabbit, topic, "host-1", "1.2").Output()
+	if err != nil {
+		t.Fatalf("sim_client.py: %v\n%s", err, exitStderr(err))
+	}
+	steps := map[string]osloStep{}
+	for line := range strings.Lines(string(raw)) {
+		var s osloStep
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("sim_client.py printed %q", line)
+		}
+		steps[s.Step] = s
+	}
+	for name, want := range map[string]string{
+		"echo": `{"a": [1, "two", null]}`, "echo_server": `42`, "sleep": `0.1`, "cast": `null`, "fanout": `null`,
+	} {
+		if got := steps[name]; got.Error != "" || compact(got.Result) != compact(json.RawMessage(want)) {
+			t.Errorf("%s: %+v, want result %s", name, got, want)
+		}
+	}
+	if got := steps["fail"]; got.Error != "ValueError" || got.Message != "it broke" {
+		t.Errorf("fail: %+v, want ValueError: it broke", got)
+	}
+	var counts map[string]int64
+	if err := json.Unmarshal(steps["stats"].Result, &counts); err != nil || counts["echo"] < 2 || counts["fail"] != 1 {
+		t.Errorf("stats: %s, %v", steps["stats"].Result, err)
+	}
+	if status := stop(); status != exitOK {
+		t.Fatalf("rpc-server exited %d:\n%s", status, errs.String())
+	}
+	var final map[string]int64
+	if err := json.Unmarshal([]byte(out.String()), &final); err != nil || final["echo"] != 4 || final["stats"] != 1 {
+		t.Errorf("rpc-server's counts = %q, want echo 4 (2 calls, a cast, a fanout), stats 1", out.String())
+	}
+}
+
+// TestRPCClientToOsloServer: `loadgen rpc-client` calls and casts to
+// oslo.messaging's RPC server (testdata/oslo/server.py at the repo root).
+func TestRPCClientToOsloServer(t *testing.T) {
+	rabbit := requireOslo(t)
+	topic := osloTopic(t, "py-1")
+	lines := osloServer(t, rabbit, topic, "py-1")
+	client := func(args ...string) (int, string, string) {
+		return loadgen(t.Context(), append([]string{"rpc-client", "--url", rabbit, "--topic", topic}, args...)...)
+	}
+	for _, tt := range []struct {
+		name           string
+		args           []string
+		status         int
+		stdout, stderr string
+	}{
+		{"echo", []string{"--args", `{"value": {"a": [1, "two", null]}}`}, exitOK, `{"a":[1,"two",null]}` + "\n", ""},
+		{"echo to the server", []string{"--args", `{"value": 42}`, "--server", "py-1"}, exitOK, "42\n", ""},
+		{"sleep", []string{"--method", "sleep", "--args", `{"seconds": 0.1}`}, exitOK, "0.1\n", ""},
+		{"fail", []string{"--method", "fail", "--args", `{"message": "it broke"}`}, exitFailed, "", "ValueError: it broke\n"},
+		{"no such method", []string{"--method", "nope"}, exitFailed, "", "NoSuchMethod: Endpoint does not support RPC method nope\n"},
+		{"cast", []string{"--method", "record", "--args", `{"id": 1}`, "--cast"}, exitOK, "", ""},
+		{"fanout", []string{"--method", "record", "--args", `{"id": 2}`, "--fanout"}, exitOK, "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, stdout, stderr := client(tt.args...)
+			if status != tt.status || stdout != tt.stdout || stderr != tt.stderr {
+				t.Errorf("status %d, stdout %q, stderr %q; want %d, %q, %q", status, stdout, stderr, tt.status, tt.stdout, tt.stderr)
+			}
+		})
+	}
+	got := map[float64]bool{}
+	timeout := time.After(30 * time.Second)
+	for len(got) < 2 {
+		select {
+		case l := <-lines:
+			if l.Cast == "record" {
+				got[l.Args["id"].(float64)] = true
+			}
+		case <-timeout:
+			t.Fatalf("oslo server handled the casts %v, want ids 1 and 2", got)
+		}
+	}
+}
+
+// osloServer runs ../../testdata/oslo/server.py until the test ends and
+// returns the lines it prints after "ready".
+func osloServer(t *testing.T, rabbit, topic, server string) <-chan osloStep {
+	t.Helper()
+	cmd := exec.Command(python, "../../testdata/oslo/server.py", rabbit, topic, server)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan osloStep, 64)
+	read := make(chan struct{})
+	go func() { // ends when the process closes its stdout
+		defer close(read)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var l osloStep
+			if json.Unmarshal(sc.Bytes(), &l) == nil {
+				select {
+				case lines <- l:
+				default:
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		stdin.Close() // the server stops when its stdin closes
+		select {
+		case <-read:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-read
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("oslo server: %v\n%s", err, stderr.String())
+		}
+	})
+	select {
+	case l := <-lines:
+		if !l.Ready {
+			t.Fatalf("oslo server printed %+v first\n%s", l, stderr.String())
+		}
+	case <-read:
+		t.Fatalf("oslo server exited\n%s", stderr.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("oslo server not ready within 60 s\n%s", stderr.String())
+	}
+	return lines
+}
+
+func compact(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func exitStderr(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return ""
+}
