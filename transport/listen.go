@@ -28,10 +28,12 @@ func (r *Rabbit) Listen(ctx context.Context, t Target, prefetch int) (poller.Pol
 	if err != nil {
 		return nil, fmt.Errorf("transport: listening on %s at %s: %w", name, r.url, err)
 	}
-	return &serverPoller{Poller: p, drop: func() { r.deleteQueue(fanout) }}, nil
+	return &droppingPoller{Poller: p, drop: func() { r.deleteQueue(fanout) }}, nil
 }
 
-// ListenReplies implements Transport with a new reply_<uuid hex> queue.
+// ListenReplies implements Transport with a new reply_<uuid hex> queue,
+// deleted when the poller closes: nobody else can use it, so it need not
+// wait out its expiry.
 func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, poller.Poller, error) {
 	if r.pool.isClosed() {
 		return "", nil, ErrClosed
@@ -41,7 +43,7 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 	if err != nil {
 		return "", nil, fmt.Errorf("transport: listening for replies at %s: %w", r.url, err)
 	}
-	return queue, p, nil
+	return queue, &droppingPoller{Poller: p, drop: func() { r.deleteQueue(queue) }}, nil
 }
 
 // listen starts a poller on a connection of its own that declares qs on
@@ -70,16 +72,16 @@ func (r *Rabbit) listen(ctx context.Context, purpose string, qs []queue, prefetc
 	}
 }
 
-// serverPoller is a server's poller that deletes its fanout queue when
-// closed. It embeds the concrete poller so that its heartbeat check stays
-// visible to the listener.
-type serverPoller struct {
+// droppingPoller deletes its own queue (a server's fanout queue, a reply
+// queue) when closed. It embeds the concrete poller so that its heartbeat
+// check stays visible to the listener.
+type droppingPoller struct {
 	*amqp.Poller
 	drop func()
 }
 
-// Close closes the poller, then deletes the fanout queue once.
-func (p *serverPoller) Close() error {
+// Close closes the poller, then deletes the queue once.
+func (p *droppingPoller) Close() error {
 	err := p.Poller.Close()
 	if p.drop != nil {
 		p.drop()
@@ -95,7 +97,7 @@ func (r *Rabbit) deleteQueue(name string) {
 	defer cancel()
 	c, _, err := r.pool.get(ctx)
 	if err != nil {
-		r.opts.Logger.Warn("transport: fanout queue left to expire", "queue", name, "err", err)
+		r.opts.Logger.Warn("transport: queue left to expire", "queue", name, "err", err)
 		return
 	}
 	ch, err := c.conn.Channel()
@@ -104,7 +106,7 @@ func (r *Rabbit) deleteQueue(name string) {
 		_ = ch.Close()
 	}
 	if err != nil {
-		r.opts.Logger.Warn("transport: fanout queue left to expire", "queue", name, "err", err)
+		r.opts.Logger.Warn("transport: queue left to expire", "queue", name, "err", err)
 		r.pool.discard(c)
 		return
 	}
