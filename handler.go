@@ -59,7 +59,9 @@ func (h *requestHandler) Handle(ctx context.Context, m *poller.Message) poller.O
 		h.log.Debug("rpcexec: dropped a duplicate delivery", "method", req.Method, "unique_id", req.UniqueID)
 		return poller.Ack
 	}
-	ctx = dispatch.NewContext(ctx, req.Context)
+	if req.Context != nil {
+		ctx = dispatch.NewContext(ctx, req.Context)
+	}
 	stop := h.monitor(ctx, req)
 	result, err := h.disp.Dispatch(ctx, dispatch.Request{
 		Namespace: req.Namespace, Version: req.Version, Method: req.Method, Args: req.Args,
@@ -90,19 +92,22 @@ func (h *requestHandler) refuse(ctx context.Context, m *poller.Message, req *wir
 
 // monitor starts the call-monitor heartbeat replies a caller asked for.
 func (h *requestHandler) monitor(ctx context.Context, req *wire.Request) (stop func() error) {
+	if !req.IsCall() || req.Timeout <= 0 {
+		return noMonitor
+	}
 	timeout := time.Duration(req.Timeout * float64(time.Second))
 	every := heartbeat.MonitorInterval(timeout)
-	if req.IsCall() && timeout > 0 && every == 0 {
+	if every == 0 {
 		h.log.Warn("rpcexec: call-monitor timeout under 2 s is ignored, as oslo.messaging does",
 			"method", req.Method, "timeout", timeout)
-	}
-	if !req.IsCall() {
-		every = 0
+		return noMonitor
 	}
 	return heartbeat.Monitor(ctx, every, func(ctx context.Context) error {
 		return h.send(ctx, req.ReplyQ, &wire.Reply{MsgID: req.MsgID, Ending: false})
 	})
 }
+
+func noMonitor() error { return nil }
 
 // reply sends a call's final reply: its result or its failure.
 func (h *requestHandler) reply(ctx context.Context, req *wire.Request, result any, err error) {

@@ -92,6 +92,12 @@ func (l *Listener) collect(pending *[]poller.Settlement) (finished int) {
 
 // awaitCompletion waits, at most wait, for at least one task to finish.
 func (l *Listener) awaitCompletion(pending *[]poller.Settlement, wait time.Duration) (finished int) {
+	select { // the common case, a task finishing soon, needs no timer
+	case c := <-l.done:
+		l.finish(c, pending)
+		return 1 + l.collect(pending)
+	default:
+	}
 	timer := time.NewTimer(min(wait, l.cfg.PollTimeout))
 	defer timer.Stop()
 	select {

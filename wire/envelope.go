@@ -25,12 +25,12 @@ func Open(body []byte) ([]byte, error) {
 	var version, msg []byte
 	var haveVersion, haveMsg bool
 	s := scanner{b: body}
-	err := s.object(func(key string) (err error) {
-		switch key {
+	err := s.object(func(key []byte) (err error) {
+		switch string(key) {
 		case "oslo.version":
-			version, haveVersion, err = s.envelopeField(key)
+			version, haveVersion, err = s.envelopeField("oslo.version")
 		case "oslo.message":
-			msg, haveMsg, err = s.envelopeField(key)
+			msg, haveMsg, err = s.envelopeField("oslo.message")
 		default:
 			err = s.skip(0)
 		}

@@ -1,13 +1,13 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // contextPrefix marks a field of the caller's context (oslo's pack_context).
@@ -41,20 +41,20 @@ func DecodeRequest(body []byte) (*Request, error) {
 	r := &Request{}
 	var fieldErr error // the first field of the wrong type; decoding goes on
 	s := scanner{b: msg}
-	err = s.object(func(key string) error {
-		switch key {
+	err = s.object(func(key []byte) error {
+		switch string(key) {
 		case "method":
-			return s.stringField(&r.Method, key, &fieldErr)
+			return s.stringField(&r.Method, "method", &fieldErr)
 		case "namespace":
-			return s.stringField(&r.Namespace, key, &fieldErr)
+			return s.stringField(&r.Namespace, "namespace", &fieldErr)
 		case "version":
-			return s.stringField(&r.Version, key, &fieldErr)
+			return s.stringField(&r.Version, "version", &fieldErr)
 		case "_msg_id":
-			return s.stringField(&r.MsgID, key, &fieldErr)
+			return s.stringField(&r.MsgID, "_msg_id", &fieldErr)
 		case "_reply_q":
-			return s.stringField(&r.ReplyQ, key, &fieldErr)
+			return s.stringField(&r.ReplyQ, "_reply_q", &fieldErr)
 		case "_unique_id":
-			return s.stringField(&r.UniqueID, key, &fieldErr)
+			return s.stringField(&r.UniqueID, "_unique_id", &fieldErr)
 		case "_timeout":
 			return s.timeoutField(&r.Timeout, &fieldErr)
 		case "args":
@@ -62,8 +62,8 @@ func DecodeRequest(body []byte) (*Request, error) {
 			r.Args = raw
 			return err
 		}
-		if name, ok := strings.CutPrefix(key, contextPrefix); ok {
-			return s.contextField(r, name)
+		if name, ok := bytes.CutPrefix(key, []byte(contextPrefix)); ok {
+			return s.contextField(r, string(name))
 		}
 		return s.skip(0)
 	})

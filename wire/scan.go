@@ -59,8 +59,10 @@ func (s *scanner) end() error {
 }
 
 // object reads an object, calling field for each key with the scanner at
-// the start of its value; field must consume the value.
-func (s *scanner) object(field func(key string) error) error {
+// the start of its value; field must consume the value. The key is a view
+// of the input, valid only during the call: switching on string(key)
+// allocates nothing.
+func (s *scanner) object(field func(key []byte) error) error {
 	if s.peek() != '{' {
 		return s.fail("want an object")
 	}
@@ -73,7 +75,7 @@ func (s *scanner) object(field func(key string) error) error {
 		if s.peek() != '"' {
 			return s.fail("want a string key")
 		}
-		key, err := s.str()
+		key, err := s.strBytes()
 		if err != nil {
 			return err
 		}
@@ -132,7 +134,7 @@ func (s *scanner) skip(depth int) error {
 		_, err := s.str()
 		return err
 	case c == '{':
-		return s.object(func(string) error { return s.skip(depth + 1) })
+		return s.object(func([]byte) error { return s.skip(depth + 1) })
 	case c == '[':
 		s.i++
 		if s.peek() == ']' {
@@ -250,8 +252,16 @@ func (s *scanner) strBytes() ([]byte, error) {
 func (s *scanner) strSlow(start int) ([]byte, error) {
 	out := append(make([]byte, 0, len(s.b)-start), s.b[start:s.i]...)
 	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+		plain := s.i
+		for plain < len(s.b) && !special(s.b[plain]) {
+			plain++
+		}
+		out = append(out, s.b[s.i:plain]...)
+		s.i = plain
+		if s.i == len(s.b) {
+			break
+		}
+		switch c := s.b[s.i]; {
 		case c == '"':
 			s.i++
 			return out, nil
@@ -261,9 +271,6 @@ func (s *scanner) strSlow(start int) ([]byte, error) {
 			r, size := utf8.DecodeRune(s.b[s.i:])
 			s.i += size
 			out = utf8.AppendRune(out, r) // U+FFFD for invalid bytes
-		case c != '\\':
-			out = append(out, c)
-			s.i++
 		default:
 			var err error
 			if out, err = s.escape(out); err != nil {
@@ -273,6 +280,9 @@ func (s *scanner) strSlow(start int) ([]byte, error) {
 	}
 	return nil, s.fail("unterminated string")
 }
+
+// special reports whether c ends a run of bytes a string copies as they are.
+func special(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf }
 
 // escape decodes the escape sequence at s.i onto out.
 func (s *scanner) escape(out []byte) ([]byte, error) {
