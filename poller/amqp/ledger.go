@@ -79,12 +79,16 @@ func (l *ledger) mark(tag uint64, o poller.Outcome) bool {
 	return true
 }
 
-// plan appends to ops the frames that settle exactly the marked tags, in
-// ascending order, and forgets those tags. The marked tags at the bottom of
-// the outstanding ones go in runs of equal outcome, one multiple frame per
-// run of two or more; above the first unmarked (or not yet contiguous) tag
-// each goes in a frame of its own.
-func (l *ledger) plan(ops []op) []op {
+// plan appends to ops the frames that settle the marked tags, in ascending
+// order, and forgets the tags it sends. The marked tags at the bottom of the
+// outstanding ones go in runs of equal outcome, one multiple frame per run
+// of two or more. Marked tags above the first unmarked (or not yet
+// contiguous) tag are held back while there are at most hold of them: a
+// pool finishes tasks out of order, and once the gap below fills they join
+// a run instead of costing a frame each. Past hold, or with hold < 0, they
+// go in frames of their own. Held-back tags stay unacknowledged on the
+// broker and count against its prefetch, which is why hold is bounded.
+func (l *ledger) plan(ops []op, hold int) []op {
 	h := l.held
 	i := 0
 	for i < len(h) && h[i].mark != 0 && h[i].tag <= l.contig {
@@ -95,11 +99,24 @@ func (l *ledger) plan(ops []op) []op {
 		ops = append(ops, op{tag: h[j].tag, outcome: poller.Outcome(h[i].mark - 1), multiple: j > i})
 		i = j + 1
 	}
+	above := 0
 	for _, x := range h[i:] {
 		if x.mark != 0 {
-			ops = append(ops, op{tag: x.tag, outcome: poller.Outcome(x.mark - 1)})
+			above++
 		}
 	}
-	l.held = slices.DeleteFunc(l.held, func(x held) bool { return x.mark != 0 })
+	if above > 0 && (hold < 0 || above > hold) {
+		for _, x := range h[i:] {
+			if x.mark != 0 {
+				ops = append(ops, op{tag: x.tag, outcome: poller.Outcome(x.mark - 1)})
+			}
+		}
+		l.held = slices.DeleteFunc(l.held, func(x held) bool { return x.mark != 0 })
+		return ops
+	}
+	l.held = slices.Delete(l.held, 0, i)
 	return ops
 }
+
+// flush is plan holding nothing back.
+func (l *ledger) flush(ops []op) []op { return l.plan(ops, -1) }

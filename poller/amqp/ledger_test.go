@@ -20,7 +20,8 @@ const (
 )
 
 // TestPlan: a multiple frame up to T is planned only when every tag ≤ T was
-// returned by Poll and is settled by now; anything else goes tag by tag.
+// returned by Poll and is settled by now; anything else goes tag by tag
+// when nothing is held back (flush).
 func TestPlan(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -104,10 +105,10 @@ func TestPlan(t *testing.T) {
 			}
 			for _, b := range tt.before {
 				markAll(t, &l, b)
-				l.plan(nil)
+				l.flush(nil)
 			}
 			markAll(t, &l, tt.batch)
-			if got := l.plan(nil); !slices.Equal(got, tt.want) {
+			if got := l.flush(nil); !slices.Equal(got, tt.want) {
 				t.Errorf("plan = %+v, want %+v", got, tt.want)
 			}
 			settled := len(tt.batch)
@@ -118,6 +119,32 @@ func TestPlan(t *testing.T) {
 				t.Errorf("%d tags still held, want %d", got, want)
 			}
 		})
+	}
+}
+
+// TestPlanHoldsBack: settlements above an outstanding tag wait, up to hold
+// of them, and join a run once the gap fills.
+func TestPlanHoldsBack(t *testing.T) {
+	var l ledger
+	for tag := uint64(1); tag <= 6; tag++ {
+		l.deliver(tag)
+	}
+	markAll(t, &l, []mk{{2, ack}, {3, ack}})
+	if got := l.plan(nil, 2); got != nil {
+		t.Errorf("2 acks above outstanding tag 1, hold 2: plan = %+v, want nothing sent yet", got)
+	}
+	markAll(t, &l, []mk{{1, ack}, {5, ack}})
+	want := []op{{tag: 3, outcome: ack, multiple: true}}
+	if got := l.plan(nil, 2); !slices.Equal(got, want) {
+		t.Errorf("gap filled: plan = %+v, want %+v (5 held back above 4)", got, want)
+	}
+	markAll(t, &l, []mk{{6, ack}})
+	want = []op{{tag: 5, outcome: ack}, {tag: 6, outcome: ack}}
+	if got := l.plan(nil, 1); !slices.Equal(got, want) {
+		t.Errorf("2 held back, hold 1: plan = %+v, want %+v", got, want)
+	}
+	if len(l.held) != 1 || l.held[0].tag != 4 || l.held[0].mark != 0 {
+		t.Errorf("held %+v, want only tag 4, unsettled", l.held)
 	}
 }
 
@@ -142,7 +169,7 @@ func TestMarkRefuses(t *testing.T) {
 	if !l.mark(1, ack) || l.mark(1, requeue) {
 		t.Error("second mark of tag 1 in one batch = true, want false")
 	}
-	l.plan(nil)
+	l.flush(nil)
 	if l.mark(1, ack) {
 		t.Error("mark of a settled tag = true, want false")
 	}

@@ -208,6 +208,7 @@ func (p *Poller) Close() error {
 	if p.closed {
 		return nil
 	}
+	flushErr := p.flushHeld() // handled messages must not go back to the queue
 	p.closed = true
 	p.end()
 	p.timer.Stop()
@@ -215,10 +216,10 @@ func (p *Poller) Close() error {
 	s := p.s
 	p.s = nil
 	if s == nil {
-		return nil
+		return flushErr
 	}
 	if err := s.close(); err != nil {
 		return fmt.Errorf("amqp: closing the connection (the broker requeues unsettled messages all the same): %w", err)
 	}
-	return nil
+	return flushErr
 }

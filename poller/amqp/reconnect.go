@@ -140,7 +140,7 @@ func (p *Poller) CheckHeartbeat(context.Context) error {
 	}
 	if s := p.s; s != nil {
 		if !s.broken() {
-			return nil
+			return p.flushHeld()
 		}
 		p.lose(s.cause())
 	}

@@ -11,7 +11,9 @@ import (
 // Settle implements poller.Poller. Settlements of an earlier generation are
 // skipped (the broker requeued those messages when their channel went) and
 // counted. The others are sent coalesced, as ledger explains: a batch that
-// settles everything outstanding in order costs one frame. Invalid
+// settles everything outstanding in order costs one frame, and settlements
+// above a gap wait (up to half the prefetch of them, and at most until the
+// next heartbeat check or Close) for the gap to fill. Invalid
 // settlements (nil or unknown messages, unknown outcomes, a message settled
 // twice) are not sent, so they cannot cost the channel; they are reported
 // together in the error, after the valid ones are applied.
@@ -44,12 +46,23 @@ func (p *Poller) Settle(_ context.Context, batch []poller.Settlement) error {
 			"count", stale, "generation", p.gen, "connected", p.s != nil)
 	}
 	if p.s != nil {
-		p.ops = p.ledger.plan(p.ops[:0])
+		p.ops = p.ledger.plan(p.ops[:0], p.o.Prefetch/2)
 		if err := p.send(p.ops); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// flushHeld sends the settlements plan held back, so that they do not wait
+// on the broker for a gap that may take long to fill (a slow task) or never
+// will (Close).
+func (p *Poller) flushHeld() error {
+	if p.s == nil {
+		return nil
+	}
+	p.ops = p.ledger.flush(p.ops[:0])
+	return p.send(p.ops)
 }
 
 // send writes the frames of one Settle on the current channel.

@@ -69,3 +69,28 @@ func TestSettleRefusesInvalid(t *testing.T) {
 	settle(t, p, poller.Ack, again...)
 	expectNone(t, p)
 }
+
+// TestCloseSendsHeldBack: acks held back above an outstanding tag are sent
+// when the poller closes, so handled messages do not return to the queue;
+// only the unsettled one does.
+func TestCloseSendsHeldBack(t *testing.T) {
+	r := newRabbit(t)
+	q := r.queue(t, nil)
+	p := newPoller(t, dial(r.url, 0), declareQueue(q, nil), Options{Prefetch: 10})
+	r.mustPublish(t, q, "1", "2", "3")
+	msgs := receive(t, p, 3)
+	settle(t, p, poller.Ack, msgs[1], msgs[2])
+	if len(p.ops) != 0 {
+		t.Fatalf("acks above outstanding tag 1 sent at once as %+v, want them held back", p.ops)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := newPoller(t, dial(r.url, 0), declareQueue(q, nil), Options{Prefetch: 10})
+	back := receive(t, again, 1)
+	if string(back[0].Body) != "1" || !back[0].Redelivered {
+		t.Errorf("after close got %q (Redelivered %v), want only 1, redelivered", back[0].Body, back[0].Redelivered)
+	}
+	settle(t, again, poller.Ack, back...)
+	expectNone(t, again)
+}
