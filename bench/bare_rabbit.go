@@ -7,6 +7,8 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/rpcexec/rpcexec/transport"
 )
 
 // rabbitBare is the baseline on RabbitMQ: a bare amqp091-go consumer per
@@ -69,7 +71,8 @@ func (r *rabbitBare) consume(_ context.Context, queue string, prefetch int) (bar
 	if err != nil {
 		return nil, err
 	}
-	if err := ch.Qos(prefetch, 0, false); err != nil {
+	// The same QoS as rpcexec's listener asks of the broker for this prefetch.
+	if err := ch.Qos(transport.BrokerPrefetch(prefetch), 0, false); err != nil {
 		return nil, err
 	}
 	d, err := ch.Consume(queue, "", false, false, false, false, nil)
