@@ -23,6 +23,9 @@ type Result struct {
 	P99 time.Duration `json:"p99_ns"`
 	Max time.Duration `json:"max_ns"`
 
+	// PeakInFlight is the most messages any server held received and not
+	// finished at once: never above the prefetch. 0 for the baseline.
+	PeakInFlight   int64   `json:"peak_in_flight"`
 	PeakGoroutines int     `json:"peak_goroutines"`
 	AllocsPerMsg   float64 `json:"allocs_per_msg"` // the whole process's, publishers included
 	BytesPerMsg    float64 `json:"bytes_per_msg"`

@@ -114,6 +114,7 @@ func (r *run) servers(ctx context.Context) (res Result, err error) {
 		err = errors.Join(err, set.stop(ctx.Err() == nil))
 		stopDrain()
 		res.PerServer = set.perServer()
+		res.PeakInFlight = set.peakInFlight()
 	}()
 	if e.w.Prefill {
 		if stopDrain, err = r.fill(ctx); err != nil {

@@ -80,6 +80,15 @@ func (s *serverSet) stop(graceful bool) error {
 	return errors.Join(errs...)
 }
 
+// peakInFlight is the largest in-flight peak of the servers.
+func (s *serverSet) peakInFlight() int64 {
+	var peak int64
+	for _, srv := range s.srvs {
+		peak = max(peak, srv.Stats().PeakInFlight)
+	}
+	return peak
+}
+
 // perServer returns the handled counts, or nil for a single server.
 func (s *serverSet) perServer() []int64 {
 	if len(s.counts) < 2 {

@@ -21,7 +21,7 @@ func WriteJSON(w io.Writer, r bench.Report) error {
 // CSVHeader is the first record WriteCSV writes; the names are the JSON
 // keys of bench.Result.
 var CSVHeader = []string{"strategy", "messages", "elapsed_ns", "msgs_per_sec", "p50_ns", "p95_ns", "p99_ns",
-	"max_ns", "peak_goroutines", "allocs_per_msg", "bytes_per_msg", "peak_heap_bytes", "vs_baseline",
+	"max_ns", "peak_in_flight", "peak_goroutines", "allocs_per_msg", "bytes_per_msg", "peak_heap_bytes", "vs_baseline",
 	"per_server", "partial"}
 
 // WriteCSV writes one record per result after CSVHeader; per_server
@@ -41,7 +41,7 @@ func WriteCSV(w io.Writer, r bench.Report) error {
 			res.Strategy, strconv.FormatInt(res.Messages, 10), strconv.FormatInt(int64(res.Elapsed), 10),
 			f(res.MsgsPerSec), strconv.FormatInt(int64(res.P50), 10), strconv.FormatInt(int64(res.P95), 10),
 			strconv.FormatInt(int64(res.P99), 10), strconv.FormatInt(int64(res.Max), 10),
-			strconv.Itoa(res.PeakGoroutines), f(res.AllocsPerMsg), f(res.BytesPerMsg),
+			strconv.FormatInt(res.PeakInFlight, 10), strconv.Itoa(res.PeakGoroutines), f(res.AllocsPerMsg), f(res.BytesPerMsg),
 			strconv.FormatUint(res.PeakHeap, 10), f(res.VsBaseline), strings.Join(per, ";"),
 			strconv.FormatBool(res.Partial),
 		}

@@ -20,7 +20,7 @@ func sample() bench.Report {
 			PeakGoroutines: 5, AllocsPerMsg: 1, BytesPerMsg: 100, PeakHeap: 3 << 20},
 		{Strategy: "pool", Messages: 2000, Elapsed: 10 * time.Millisecond, MsgsPerSec: 200_000,
 			P50: 40 * time.Microsecond, P95: 1500 * time.Microsecond, P99: 12 * time.Millisecond, Max: 13 * time.Millisecond,
-			PeakGoroutines: 70, AllocsPerMsg: 17.25, BytesPerMsg: 998, PeakHeap: 12 << 20, PerServer: []int64{1000, 1000}},
+			PeakInFlight: 64, PeakGoroutines: 70, AllocsPerMsg: 17.25, BytesPerMsg: 998, PeakHeap: 12 << 20, PerServer: []int64{1000, 1000}},
 		{Strategy: "blocking", Messages: 10, Elapsed: time.Millisecond, MsgsPerSec: 10_000, Partial: true},
 	}}
 	r.SetRatios()
@@ -46,7 +46,7 @@ func TestTable(t *testing.T) {
 		rows[f[0]] = f
 	}
 	pool := rows["pool"]
-	for i, want := range []string{"pool", "2000", "0.01", "200,000", "40.0µs", "1.50ms", "12.0ms", "70", "17.2", "998", "12.0", "MiB", "0.20×"} {
+	for i, want := range []string{"pool", "2000", "0.01", "200,000", "40.0µs", "1.50ms", "12.0ms", "64", "70", "17.2", "998", "12.0", "MiB", "0.20×"} {
 		if i >= len(pool) || pool[i] != want {
 			t.Errorf("pool row = %q: field %d want %q", pool, i, want)
 		}

@@ -37,7 +37,7 @@ func Write(w io.Writer, format string, r bench.Report) error {
 // tableHeader names the table's columns; the latency is from publish to
 // handled, allocations are the process's per handled message.
 var tableHeader = []string{"strategy", "messages", "seconds", "msgs/s", "p50", "p95", "p99",
-	"goroutines", "allocs/msg", "B/msg", "peak heap", "vs baseline"}
+	"in-flight", "goroutines", "allocs/msg", "B/msg", "peak heap", "vs baseline"}
 
 // WriteTable writes r as an aligned table under a line describing the
 // workload, with notes for interrupted runs and per-server counts.
@@ -61,10 +61,10 @@ func WriteTable(w io.Writer, r bench.Report) error {
 		if res.VsBaseline > 0 {
 			vs = fmt.Sprintf("%.2f×", res.VsBaseline)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%s\t%s\t%s\t%s\t%d\t%.1f\t%.0f\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%s\t%s\t%s\t%s\t%d\t%d\t%.1f\t%.0f\t%s\t%s\t\n",
 			name, res.Messages, res.Elapsed.Seconds(), Thousands(res.MsgsPerSec),
 			Duration(res.P50), Duration(res.P95), Duration(res.P99),
-			res.PeakGoroutines, res.AllocsPerMsg, res.BytesPerMsg, Bytes(res.PeakHeap), vs)
+			res.PeakInFlight, res.PeakGoroutines, res.AllocsPerMsg, res.BytesPerMsg, Bytes(res.PeakHeap), vs)
 		if len(res.PerServer) > 0 {
 			counts := make([]string, len(res.PerServer))
 			for i, n := range res.PerServer {
