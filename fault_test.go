@@ -88,7 +88,7 @@ func TestRabbitCutMidLoad(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			logs := newLogRecorder(t)
 			proxy := startProxy(t)
-			topic := brokerTopic(t, "s1")
+			topic := brokertest.Topic(t, "s1")
 			declareTopicQueue(t, topic)
 			client := newBrokerClient(t, brokerConfig(rabbitURL(t, ""), name, logs), topic)
 			castIDs(t, client, "record", inFlight)
@@ -122,7 +122,7 @@ func TestRabbitCutMidLoad(t *testing.T) {
 func TestRabbitCutMidLoadWithoutDedup(t *testing.T) {
 	logs := newLogRecorder(t)
 	proxy := startProxy(t)
-	topic := brokerTopic(t, "s1")
+	topic := brokertest.Topic(t, "s1")
 	declareTopicQueue(t, topic)
 	client := newBrokerClient(t, brokerConfig(rabbitURL(t, ""), executor.Pool, logs), topic)
 	castIDs(t, client, "record", inFlight)
@@ -159,7 +159,7 @@ func TestRabbitSilenceMidLoad(t *testing.T) {
 			t.Parallel() // mostly waiting out the heartbeat threshold
 			logs := newLogRecorder(t)
 			proxy := startProxy(t)
-			topic := brokerTopic(t, "s1")
+			topic := brokertest.Topic(t, "s1")
 			declareTopicQueue(t, topic)
 			client := newBrokerClient(t, brokerConfig(rabbitURL(t, ""), name, logs), topic)
 			castIDs(t, client, "record", inFlight)
@@ -203,7 +203,7 @@ func TestRabbitGracefulStopMidLoad(t *testing.T) {
 	for _, name := range executor.Names() {
 		t.Run(name, func(t *testing.T) {
 			logs := newLogRecorder(t)
-			topic := brokerTopic(t, "first", "second")
+			topic := brokertest.Topic(t, "first", "second")
 			declareTopicQueue(t, topic)
 			cfg := brokerConfig(rabbitURL(t, ""), name, logs)
 			if cfg.AckPolicy != "after" {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -15,31 +14,7 @@ import (
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/dispatch"
 	"github.com/rpcexec/rpcexec/internal/brokertest"
-	"github.com/rpcexec/rpcexec/wire"
 )
-
-// python is the interpreter that has Debian's python3-oslo.messaging.
-const python = "/usr/bin/python3"
-
-// requireOslo skips without oslo.messaging (failing instead under
-// RPCEXEC_REQUIRE_BROKER=1, as in CI) and returns the broker's URL as
-// rabbit:// (oslo reads amqp:// as AMQP 1.0).
-func requireOslo(t *testing.T) string {
-	t.Helper()
-	url := brokertest.URL(t)
-	if _, rest, ok := strings.Cut(url, "://"); ok {
-		url = "rabbit://" + rest
-	}
-	if err := exec.Command(python, "-c", "import oslo_messaging").Run(); err != nil {
-		msg := "oslo.messaging not importable by " + python + " (" + err.Error() +
-			"); install it with `apt-get install -y python3-oslo.messaging`"
-		if os.Getenv(brokertest.RequireEnv) == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return url
-}
 
 // osloLine is one JSON line printed by testdata/oslo/*.py.
 type osloLine struct {
@@ -57,7 +32,7 @@ type osloLine struct {
 // lines (casts it handled) arrive on the returned channel.
 func osloServer(t *testing.T, url, topic, server string) <-chan osloLine {
 	t.Helper()
-	cmd := exec.Command(python, "testdata/oslo/server.py", url, topic, server)
+	cmd := exec.Command(brokertest.Python, "testdata/oslo/server.py", url, topic, server)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +91,7 @@ func osloClient(t *testing.T, url, topic, scenario string) map[string]osloLine {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, python, "testdata/oslo/client.py", url, topic, scenario).Output()
+	out, err := exec.CommandContext(ctx, brokertest.Python, "testdata/oslo/client.py", url, topic, scenario).Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -196,8 +171,8 @@ func sameJSON(a, b []byte) bool {
 // TestOsloClientToRpcexecServer: oslo.messaging's own RPCClient calls and
 // casts to an rpcexec server.
 func TestOsloClientToRpcexecServer(t *testing.T) {
-	url := requireOslo(t)
-	topic := "interop_" + wire.NewID()[:8]
+	url := brokertest.OsloURL(t)
+	topic := brokertest.Topic(t, "go-1")
 	casts := make(chan int, 256)
 	cfg := rabbitConfig(t, url)
 	srv, err := rpcexec.NewServer(cfg, rpcexec.Target{Topic: topic, Server: "go-1"}, dispatch.New(osloEndpoints(casts)...))
@@ -208,7 +183,6 @@ func TestOsloClientToRpcexecServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop(context.Background())
-	defer deleteQueues(t, topic, topic+".go-1")
 
 	steps := osloClient(t, url, topic, "calls")
 	for name, want := range osloValues {
@@ -253,10 +227,9 @@ func TestOsloClientToRpcexecServer(t *testing.T) {
 // TestRpcexecClientToOsloServer: an rpcexec client calls and casts to
 // oslo.messaging's own RPC server.
 func TestRpcexecClientToOsloServer(t *testing.T) {
-	url := requireOslo(t)
-	topic := "interop_" + wire.NewID()[:8]
+	url := brokertest.OsloURL(t)
+	topic := brokertest.Topic(t, "py-1")
 	lines := osloServer(t, url, topic, "py-1")
-	defer deleteQueues(t, topic, topic+".py-1")
 	client, err := rpcexec.NewClient(rabbitConfig(t, url), rpcexec.Target{Topic: topic})
 	if err != nil {
 		t.Fatal(err)
@@ -314,14 +287,5 @@ func TestRpcexecClientToOsloServer(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("oslo server handled %d of 20 casts within 30 s", len(seen))
 		}
-	}
-}
-
-// deleteQueues removes topic queues a test declared; they outlive servers,
-// as oslo's do.
-func deleteQueues(t *testing.T, queues ...string) {
-	t.Helper()
-	if err := brokertest.DeleteQueues(brokertest.URL(t), queues...); err != nil {
-		t.Logf("cleaning up queues %v: %v", queues, err)
 	}
 }

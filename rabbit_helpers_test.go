@@ -16,7 +16,6 @@ import (
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/dispatch"
 	"github.com/rpcexec/rpcexec/internal/brokertest"
-	"github.com/rpcexec/rpcexec/wire"
 )
 
 // rabbitURL is the test broker's URL as rabbit://, with its host replaced
@@ -43,21 +42,6 @@ func brokerConfig(url, executorName string, logs *logRecorder) rpcexec.Config {
 	cfg.Executor = executorName
 	cfg.Logger = slog.New(logs)
 	return cfg
-}
-
-// brokerTopic returns a topic name no other test or run uses. Its topic
-// queue and the queues of the named servers are deleted when the test
-// ends: topic queues outlive their servers, as oslo's do. Call it before
-// starting servers, so that the deletion runs after they have stopped.
-func brokerTopic(t *testing.T, servers ...string) string {
-	t.Helper()
-	topic := "rpcexec-it-" + wire.NewID()[:12]
-	queues := []string{topic}
-	for _, s := range servers {
-		queues = append(queues, topic+"."+s)
-	}
-	t.Cleanup(func() { deleteQueues(t, queues...) })
-	return topic
 }
 
 // startBrokerServer starts server name on topic; it is stopped gracefully

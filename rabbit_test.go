@@ -11,6 +11,7 @@ import (
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/dispatch"
 	"github.com/rpcexec/rpcexec/executor"
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 )
 
 // TestRabbitEndToEnd is TestEndToEnd on RabbitMQ: 2,000 casts and 300 calls
@@ -23,7 +24,7 @@ func TestRabbitEndToEnd(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			logs := newLogRecorder(t)
 			cfg := brokerConfig(rabbitURL(t, ""), name, logs)
-			topic := brokerTopic(t, "s1")
+			topic := brokertest.Topic(t, "s1")
 			seen := newTally(casts)
 			ep := dispatch.NewEndpoint(dispatch.Target{})
 			dispatch.Handle(ep, "record", func(_ context.Context, a idArgs) (any, error) {
@@ -78,7 +79,7 @@ func TestRabbitFanoutAndDirect(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			logs := newLogRecorder(t)
 			cfg := brokerConfig(rabbitURL(t, ""), name, logs)
-			topic := brokerTopic(t, "a", "b")
+			topic := brokertest.Topic(t, "a", "b")
 			casts := make(chan string, 64)
 			startBrokerServer(t, cfg, topic, "a", whoEndpoint("a", casts))
 			startBrokerServer(t, cfg, topic, "b", whoEndpoint("b", casts))
@@ -144,7 +145,7 @@ func TestRabbitDispatchAcrossTheWire(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			logs := newLogRecorder(t)
 			cfg := brokerConfig(rabbitURL(t, ""), name, logs)
-			topic := brokerTopic(t, "s1")
+			topic := brokertest.Topic(t, "s1")
 			ep := dispatch.NewEndpoint(dispatch.Target{Namespace: "control", Version: "2.5"})
 			dispatch.Handle(ep, "echo", func(_ context.Context, a echoArgs) (echoArgs, error) { return a, nil })
 			dispatch.Handle(ep, "fail", func(context.Context, struct{}) (any, error) {

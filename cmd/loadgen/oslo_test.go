@@ -9,66 +9,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net/url"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	amqp091 "github.com/rabbitmq/amqp091-go"
-
 	"github.com/rpcexec/rpcexec/internal/brokertest"
-	"github.com/rpcexec/rpcexec/wire"
 )
-
-const python = "/usr/bin/python3"
-
-// requireOslo returns the broker's URL as rabbit:// (oslo reads amqp:// as
-// AMQP 1.0), or skips.
-func requireOslo(t *testing.T) string {
-	t.Helper()
-	raw := brokertest.URL(t)
-	if _, rest, ok := strings.Cut(raw, "://"); ok {
-		raw = "rabbit://" + rest
-	}
-	if err := exec.Command(python, "-c", "import oslo_messaging").Run(); err != nil {
-		msg := "oslo.messaging not importable by " + python + ": " + err.Error()
-		if os.Getenv(brokertest.RequireEnv) == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return raw
-}
-
-// osloTopic is a topic of the test's own; its queues are deleted at the end
-// (topic queues outlive their servers, as oslo's do).
-func osloTopic(t *testing.T, servers ...string) string {
-	t.Helper()
-	topic := "loadgen-it-" + wire.NewID()[:12]
-	queues := []string{topic}
-	for _, s := range servers {
-		queues = append(queues, topic+"."+s)
-	}
-	t.Cleanup(func() {
-		u, _ := url.Parse(brokertest.URL(t))
-		u.Scheme = "amqp"
-		c, err := amqp091.Dial(u.String())
-		if err != nil {
-			t.Logf("deleting queues: %v", err)
-			return
-		}
-		defer c.Close()
-		for _, q := range queues {
-			if ch, err := c.Channel(); err == nil {
-				_, _ = ch.QueueDelete(q, false, false, false)
-				_ = ch.Close()
-			}
-		}
-	})
-	return topic
-}
 
 // osloStep is one line printed by the Python peers.
 type osloStep struct {
@@ -84,12 +31,12 @@ type osloStep struct {
 // TestOsloClientToRPCServer: oslo.messaging's RPC client calls and casts
 // to `loadgen rpc-server`.
 func TestOsloClientToRPCServer(t *testing.T) {
-	rabbit := requireOslo(t)
-	topic := osloTopic(t, "host-1")
+	rabbit := brokertest.OsloURL(t)
+	topic := brokertest.Topic(t, "host-1")
 	out, errs, stop := startServer(t, "--url", rabbit, "--topic", topic, "--server", "host-1", "--version", "1.3")
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	raw, err := exec.CommandContext(ctx, python, "testdata/sim_client.py", rabbit, topic, "host-1", "1.2").Output()
+	raw, err := exec.CommandContext(ctx, brokertest.Python, "testdata/sim_client.py", rabbit, topic, "host-1", "1.2").Output()
 	if err != nil {
 		t.Fatalf("sim_client.py: %v\n%s", err, exitStderr(err))
 	}
@@ -127,8 +74,8 @@ func TestOsloClientToRPCServer(t *testing.T) {
 // TestRPCClientToOsloServer: `loadgen rpc-client` calls and casts to
 // oslo.messaging's RPC server (testdata/oslo/server.py at the repo root).
 func TestRPCClientToOsloServer(t *testing.T) {
-	rabbit := requireOslo(t)
-	topic := osloTopic(t, "py-1")
+	rabbit := brokertest.OsloURL(t)
+	topic := brokertest.Topic(t, "py-1")
 	lines := osloServer(t, rabbit, topic, "py-1")
 	client := func(args ...string) (int, string, string) {
 		return loadgen(t.Context(), append([]string{"rpc-client", "--url", rabbit, "--topic", topic}, args...)...)
@@ -172,7 +119,7 @@ func TestRPCClientToOsloServer(t *testing.T) {
 // returns the lines it prints after "ready".
 func osloServer(t *testing.T, rabbit, topic, server string) <-chan osloStep {
 	t.Helper()
-	cmd := exec.Command(python, "../../testdata/oslo/server.py", rabbit, topic, server)
+	cmd := exec.Command(brokertest.Python, "../../testdata/oslo/server.py", rabbit, topic, server)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
