@@ -139,8 +139,12 @@ func TestBadInput(t *testing.T) {
 	if err := client.Call(ctx, "echo", echoArgs{Value: 7}, &got); err != nil || got.Value != 7 {
 		t.Fatalf("good call after bad input: got %+v, %v; want 7", got, err)
 	}
+	// A graceful stop applies every ack; anything not acked would be back.
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if s, _ := bus.Stats("test"); s.Ready != 0 || s.Unacked != 0 {
-		t.Errorf("server queue: got %+v, want empty", s)
+		t.Errorf("server queue after stop: got %+v, want empty", s)
 	}
 	if st := srv.Stats(); st.Requeued != 0 || st.Rejected != 1 {
 		t.Errorf("listener: got %+v, want no requeue and the oversize message rejected", st)
