@@ -188,7 +188,7 @@ func TestExecutorChosenByConfiguration(t *testing.T) {
 				select {
 				case <-both:
 					done <- true
-				case <-time.After(300 * time.Millisecond):
+				case <-time.After(time.Second): // long enough for a loaded machine to start the other
 					done <- false
 				}
 				return nil, nil
