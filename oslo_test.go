@@ -1,7 +1,6 @@
 package rpcexec_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,7 +17,6 @@ import (
 
 // osloLine is one JSON line printed by testdata/oslo/*.py.
 type osloLine struct {
-	Ready   bool            `json:"ready"`
 	Step    string          `json:"step"`
 	Result  json.RawMessage `json:"result"`
 	Error   string          `json:"error"`
@@ -26,63 +24,6 @@ type osloLine struct {
 	Message string          `json:"message"`
 	Cast    string          `json:"cast"`
 	Args    map[string]any  `json:"args"`
-}
-
-// osloServer runs testdata/oslo/server.py until the test ends; its printed
-// lines (casts it handled) arrive on the returned channel.
-func osloServer(t *testing.T, url, topic, server string) <-chan osloLine {
-	t.Helper()
-	cmd := exec.Command(brokertest.Python, "testdata/oslo/server.py", url, topic, server)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := newLogLines()
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan osloLine, 256)
-	read := make(chan struct{})
-	go func() { // ends when the process closes its stdout
-		defer close(read)
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var l osloLine
-			if json.Unmarshal(sc.Bytes(), &l) == nil {
-				lines <- l
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		stdin.Close() // the server stops when its stdin closes
-		done := make(chan error, 1)
-		go func() { <-read; done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("oslo server: %v\n%s", err, stderr.String())
-			}
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("oslo server did not stop within 30 s\n%s", stderr.String())
-		}
-	})
-	select {
-	case l, ok := <-lines:
-		if !ok || !l.Ready {
-			t.Fatalf("oslo server did not start: %+v\n%s", l, stderr.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("oslo server not ready within 60 s\n%s", stderr.String())
-	}
-	return lines
 }
 
 // osloClient runs one scenario of testdata/oslo/client.py and returns its
@@ -229,7 +170,7 @@ func TestOsloClientToRpcexecServer(t *testing.T) {
 func TestRpcexecClientToOsloServer(t *testing.T) {
 	url := brokertest.OsloURL(t)
 	topic := brokertest.Topic(t, "py-1")
-	lines := osloServer(t, url, topic, "py-1")
+	lines := brokertest.OsloServer[osloLine](t, "testdata/oslo/server.py", url, topic, "py-1")
 	client, err := rpcexec.NewClient(rabbitConfig(t, url), rpcexec.Target{Topic: topic})
 	if err != nil {
 		t.Fatal(err)

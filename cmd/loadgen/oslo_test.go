@@ -6,7 +6,6 @@ package main
 // under RPCEXEC_REQUIRE_BROKER=1, as in CI).
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os/exec"
@@ -19,7 +18,6 @@ import (
 
 // osloStep is one line printed by the Python peers.
 type osloStep struct {
-	Ready   bool            `json:"ready"`
 	Step    string          `json:"step"`
 	Result  json.RawMessage `json:"result"`
 	Error   string          `json:"error"`
@@ -76,7 +74,7 @@ func TestOsloClientToRPCServer(t *testing.T) {
 func TestRPCClientToOsloServer(t *testing.T) {
 	rabbit := brokertest.OsloURL(t)
 	topic := brokertest.Topic(t, "py-1")
-	lines := osloServer(t, rabbit, topic, "py-1")
+	lines := brokertest.OsloServer[osloStep](t, "../../testdata/oslo/server.py", rabbit, topic, "py-1")
 	client := func(args ...string) (int, string, string) {
 		return loadgen(t.Context(), append([]string{"rpc-client", "--url", rabbit, "--topic", topic}, args...)...)
 	}
@@ -113,64 +111,6 @@ func TestRPCClientToOsloServer(t *testing.T) {
 			t.Fatalf("oslo server handled the casts %v, want ids 1 and 2", got)
 		}
 	}
-}
-
-// osloServer runs ../../testdata/oslo/server.py until the test ends and
-// returns the lines it prints after "ready".
-func osloServer(t *testing.T, rabbit, topic, server string) <-chan osloStep {
-	t.Helper()
-	cmd := exec.Command(brokertest.Python, "../../testdata/oslo/server.py", rabbit, topic, server)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan osloStep, 64)
-	read := make(chan struct{})
-	go func() { // ends when the process closes its stdout
-		defer close(read)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var l osloStep
-			if json.Unmarshal(sc.Bytes(), &l) == nil {
-				select {
-				case lines <- l:
-				default:
-				}
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		stdin.Close() // the server stops when its stdin closes
-		select {
-		case <-read:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-read
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("oslo server: %v\n%s", err, stderr.String())
-		}
-	})
-	select {
-	case l := <-lines:
-		if !l.Ready {
-			t.Fatalf("oslo server printed %+v first\n%s", l, stderr.String())
-		}
-	case <-read:
-		t.Fatalf("oslo server exited\n%s", stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("oslo server not ready within 60 s\n%s", stderr.String())
-	}
-	return lines
 }
 
 func compact(raw json.RawMessage) string {

@@ -1,10 +1,15 @@
 package brokertest
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rpcexec/rpcexec/wire"
 )
@@ -51,4 +56,85 @@ func Topic(t testing.TB, servers ...string) string {
 		}
 	})
 	return topic
+}
+
+// OsloServer runs the oslo.messaging server script (testdata/oslo/server.py)
+// at url on topic as server until the test ends, and returns the JSON lines
+// it prints once it is consuming, decoded into T. The script stops when its
+// stdin closes; lines the test has not read by then are dropped.
+func OsloServer[T any](t testing.TB, script, url, topic, server string) <-chan T {
+	t.Helper()
+	cmd := exec.Command(Python, script, url, topic, server)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := new(lockedBuffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan bool, 1)
+	lines := make(chan T, 256)
+	stop, read := make(chan struct{}), make(chan struct{})
+	go func() { // ends when the process closes its stdout
+		defer close(read)
+		sc := bufio.NewScanner(stdout)
+		ready <- sc.Scan() && bytes.Contains(sc.Bytes(), []byte(`"ready": true`))
+		for sc.Scan() {
+			var v T
+			if json.Unmarshal(sc.Bytes(), &v) != nil {
+				continue
+			}
+			select {
+			case lines <- v:
+			case <-stop:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		stdin.Close()
+		select {
+		case <-read:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-read
+			t.Errorf("oslo server did not stop within 30 s")
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("oslo server: %v\n%s", err, stderr)
+		}
+	})
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatalf("oslo server did not start\n%s", stderr)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("oslo server not ready within 60 s\n%s", stderr)
+	}
+	return lines
+}
+
+// lockedBuffer collects a process's stderr while the test may read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
