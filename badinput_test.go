@@ -1,65 +1,20 @@
 package rpcexec_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rpcexec/rpcexec/dispatch"
+	"github.com/rpcexec/rpcexec/internal/syncbuf"
 	"github.com/rpcexec/rpcexec/poller"
 	"github.com/rpcexec/rpcexec/poller/memory"
 	"github.com/rpcexec/rpcexec/transport"
 	"github.com/rpcexec/rpcexec/wire"
 )
-
-// logLines collects log output for assertions; safe for concurrent use.
-type logLines struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	written chan struct{} // signalled after each write
-}
-
-func newLogLines() *logLines { return &logLines{written: make(chan struct{}, 1)} }
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	select {
-	case l.written <- struct{}{}:
-	default:
-	}
-	return l.buf.Write(p)
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// await waits until the log holds more than n lines saying substr.
-func (l *logLines) await(t *testing.T, substr string, n int) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for l.count(substr) <= n {
-		select {
-		case <-l.written:
-		case <-deadline:
-			t.Fatalf("no log line saying %q within 10 s", substr)
-		}
-	}
-}
-
-func (l *logLines) count(substr string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.buf.String(), substr)
-}
 
 // callEnvelope is a call's body with the given inner message, addressed to
 // replyQ.
@@ -77,7 +32,7 @@ func callEnvelope(inner map[string]any, replyQ string) []byte {
 func TestBadInput(t *testing.T) {
 	cfg := testConfig(t, "pool")
 	cfg.MaxMessageSize = 4096
-	logs := newLogLines()
+	logs := new(syncbuf.Buffer)
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	busName := strings.TrimPrefix(cfg.TransportURL, "memory://")
 	bus := transport.Bus(busName)
@@ -116,7 +71,7 @@ func TestBadInput(t *testing.T) {
 	to := transport.TopicAddress("openstack", "test", "")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := logs.count(tt.reason)
+			before := logs.Count(tt.reason)
 			if err := bus.Publish(ctx, to.Exchange, to.RoutingKey, memory.Publishing{Body: tt.body}); err != nil {
 				t.Fatal(err)
 			}
@@ -126,8 +81,8 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("reply: got %+v (failure %+v), want a ValueError saying %q", r, r.Failure, tt.reason)
 				}
 			}
-			logs.await(t, tt.reason, before)
-			if got := logs.count(tt.reason) - before; got != 1 {
+			logs.Await(t, tt.reason, before, 10*time.Second)
+			if got := logs.Count(tt.reason) - before; got != 1 {
 				t.Errorf("log lines saying %q: got %d, want 1", tt.reason, got)
 			}
 		})

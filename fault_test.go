@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	amqp091 "github.com/rabbitmq/amqp091-go"
-
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/internal/brokertest"
@@ -57,16 +55,7 @@ func startProxy(t *testing.T) *faultproxy.Proxy {
 // can be queued before any server runs.
 func declareTopicQueue(t *testing.T, topic string) {
 	t.Helper()
-	conn, err := amqp091.Dial(brokertest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Close()
+	ch := brokertest.Channel(t)
 	if err := ch.ExchangeDeclare("openstack", "topic", false, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}

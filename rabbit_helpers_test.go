@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	amqp091 "github.com/rabbitmq/amqp091-go"
-
+	"github.com/rabbitmq/amqp091-go"
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/dispatch"
 	"github.com/rpcexec/rpcexec/internal/brokertest"
@@ -133,19 +132,9 @@ func await(t *testing.T, ch <-chan struct{}, within time.Duration, what string) 
 }
 
 // queueDepth is the number of ready messages in queue and of its
-// consumers, read with a passive declare on a plain connection.
-func queueDepth(t *testing.T, queue string) (ready, consumers int) {
+// consumers, read with a passive declare on ch.
+func queueDepth(t *testing.T, ch *amqp091.Channel, queue string) (ready, consumers int) {
 	t.Helper()
-	conn, err := amqp091.Dial(brokertest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Close()
 	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
 	if err != nil {
 		t.Fatalf("passive declare of %s: %v", queue, err)
@@ -159,11 +148,12 @@ func queueDepth(t *testing.T, queue string) (ready, consumers int) {
 // notices the close: a moment after the close returned.
 func awaitDepth(t *testing.T, queue string, want int, within time.Duration) (ready, consumers int) {
 	t.Helper()
+	ch := brokertest.Channel(t)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(within)
 	for {
-		if ready, consumers = queueDepth(t, queue); ready == want && consumers == 0 {
+		if ready, consumers = queueDepth(t, ch, queue); ready == want && consumers == 0 {
 			return ready, consumers
 		}
 		select {

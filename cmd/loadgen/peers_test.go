@@ -6,15 +6,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/syncbuf"
 	"github.com/rpcexec/rpcexec/wire"
 )
 
 // startServer runs rpc-server with args until the test ends, once it is
 // consuming.
-func startServer(t *testing.T, args ...string) (stdout, stderr *syncBuffer, stop func() int) {
+func startServer(t *testing.T, args ...string) (stdout, stderr *syncbuf.Buffer, stop func() int) {
 	t.Helper()
 	stdout, stderr, stop = background(t, append([]string{"rpc-server"}, args...)...)
-	stderr.waitFor(t, "loadgen rpc-server: serving", 30*time.Second)
+	stderr.Await(t, "loadgen rpc-server: serving", 0, 30*time.Second)
 	return stdout, stderr, stop
 }
 

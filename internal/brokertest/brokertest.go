@@ -81,3 +81,20 @@ func DeleteQueues(url string, queues ...string) error {
 	}
 	return nil
 }
+
+// Channel opens a plain amqp091 channel on the test broker, for a test to
+// declare, inspect or delete things directly; it is closed when the test
+// ends.
+func Channel(t testing.TB) *amqp091.Channel {
+	t.Helper()
+	conn, err := amqp091.Dial(URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}

@@ -7,10 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/syncbuf"
 	"github.com/rpcexec/rpcexec/wire"
 )
 
@@ -73,7 +73,7 @@ func OsloServer[T any](t testing.TB, script, url, topic, server string) <-chan T
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := new(lockedBuffer)
+	stderr := new(syncbuf.Buffer)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -119,22 +119,4 @@ func OsloServer[T any](t testing.TB, script, url, topic, server string) <-chan T
 		t.Fatalf("oslo server not ready within 60 s\n%s", stderr)
 	}
 	return lines
-}
-
-// lockedBuffer collects a process's stderr while the test may read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

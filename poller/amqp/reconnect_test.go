@@ -1,13 +1,11 @@
 package amqp
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/internal/faultproxy"
+	"github.com/rpcexec/rpcexec/internal/syncbuf"
 	"github.com/rpcexec/rpcexec/poller"
 )
 
@@ -22,16 +21,7 @@ import (
 func fastRetry(int) time.Duration { return 20 * time.Millisecond }
 
 // logs collects a Poller's log lines.
-type logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logs) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
+type logs struct{ syncbuf.Buffer }
 
 func (l *logs) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -39,11 +29,10 @@ func (l *logs) logger() *slog.Logger {
 
 func (l *logs) mustContain(t *testing.T, texts ...string) {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	got := l.String()
 	for _, s := range texts {
-		if !strings.Contains(l.buf.String(), s) {
-			t.Errorf("logs do not contain %q:\n%s", s, l.buf.String())
+		if !strings.Contains(got, s) {
+			t.Errorf("logs do not contain %q:\n%s", s, got)
 		}
 	}
 }
