@@ -11,8 +11,8 @@ import (
 	"github.com/rpcexec/rpcexec/dispatch"
 	"github.com/rpcexec/rpcexec/internal/syncbuf"
 	"github.com/rpcexec/rpcexec/poller"
-	"github.com/rpcexec/rpcexec/poller/memory"
 	"github.com/rpcexec/rpcexec/transport"
+	"github.com/rpcexec/rpcexec/transport/memory"
 	"github.com/rpcexec/rpcexec/wire"
 )
 
@@ -35,7 +35,7 @@ func TestBadInput(t *testing.T) {
 	logs := new(syncbuf.Buffer)
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	busName := strings.TrimPrefix(cfg.TransportURL, "memory://")
-	bus := transport.Bus(busName)
+	bus := memory.Named(busName)
 
 	ep := dispatch.NewEndpoint(dispatch.Target{})
 	dispatch.Handle(ep, "echo", func(_ context.Context, a echoArgs) (echoArgs, error) { return a, nil })
@@ -111,7 +111,7 @@ func TestBadInput(t *testing.T) {
 func TestPoisonRejectedAfterMaxDeliveries(t *testing.T) {
 	cfg := testConfig(t, "goroutine")
 	cfg.MaxDeliveries = 3
-	bus := transport.Bus(strings.TrimPrefix(cfg.TransportURL, "memory://"))
+	bus := memory.Named(strings.TrimPrefix(cfg.TransportURL, "memory://"))
 	handled := make(chan struct{}, 1)
 	ep := dispatch.NewEndpoint(dispatch.Target{})
 	dispatch.Handle(ep, "echo", func(_ context.Context, a echoArgs) (echoArgs, error) {
@@ -121,7 +121,7 @@ func TestPoisonRejectedAfterMaxDeliveries(t *testing.T) {
 
 	// Declare the topology as a server would, then deliver and requeue the
 	// message three times, as three crashed servers would have.
-	tr := transport.NewMemory(bus)
+	tr := memory.NewTransport(bus)
 	p, err := tr.Listen(context.Background(), transport.Target{Exchange: "openstack", Topic: "test", Server: "crashed"}, 1)
 	if err != nil {
 		t.Fatal(err)

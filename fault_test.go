@@ -16,8 +16,8 @@ const inFlight = 5000
 // Log messages the fault tests wait for (poller/amqp/reconnect.go) and
 // count (handler.go).
 const (
-	logLost      = "amqp: connection lost"
-	logRecovered = "amqp: reconnected"
+	logLost      = "rabbit: connection lost"
+	logRecovered = "rabbit: reconnected"
 	logDuplicate = "rpcexec: dropped a duplicate delivery"
 )
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/rpcexec/rpcexec/poller"
-	"github.com/rpcexec/rpcexec/poller/memory"
+	"github.com/rpcexec/rpcexec/transport/memory"
 )
 
 // bareConsumer takes messages off a queue with nothing of rpcexec in the

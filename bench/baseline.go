@@ -108,8 +108,8 @@ func (r *run) bareQueues(ctx context.Context, bb bareBus) ([]string, transport.A
 	queues := make([]string, e.w.Servers)
 	if e.w.Mode == Fanout {
 		for i := range queues {
-			queues[i] = transport.FanoutExchange(e.topic) + "_" + serverName(i)
-			if err := bb.fanoutQueue(ctx, transport.FanoutExchange(e.topic), queues[i]); err != nil {
+			queues[i] = transport.FanoutExchangeName(e.topic) + "_" + serverName(i)
+			if err := bb.fanoutQueue(ctx, transport.FanoutExchangeName(e.topic), queues[i]); err != nil {
 				return nil, transport.Address{}, err
 			}
 		}

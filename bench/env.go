@@ -10,8 +10,8 @@ import (
 
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/executor"
-	"github.com/rpcexec/rpcexec/poller/memory"
 	"github.com/rpcexec/rpcexec/transport"
+	"github.com/rpcexec/rpcexec/transport/memory"
 	"github.com/rpcexec/rpcexec/wire"
 )
 
@@ -65,7 +65,7 @@ func openEnv(ctx context.Context, w Workload) (*env, error) {
 			limit = max(limit, w.Messages+1)
 		}
 		e.bus = memory.NewBus(memory.WithQueueLimit(limit))
-		e.tr = transport.NewMemory(e.bus)
+		e.tr = memory.NewTransport(e.bus)
 		return e, nil
 	}
 	if e.uri, err = Probe(ctx, w.URL); err != nil {

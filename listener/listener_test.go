@@ -14,7 +14,7 @@ import (
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/listener"
 	"github.com/rpcexec/rpcexec/poller"
-	"github.com/rpcexec/rpcexec/poller/memory"
+	"github.com/rpcexec/rpcexec/transport/memory"
 )
 
 func TestMain(m *testing.M) {

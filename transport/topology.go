@@ -1,103 +1,102 @@
 package transport
 
 import (
-	amqp091 "github.com/rabbitmq/amqp091-go"
+	"time"
+
+	"github.com/rpcexec/rpcexec/wire"
 )
 
-// transientTTL is oslo's rabbit_transient_queues_ttl default (1800 s) as
-// the x-expires of fanout and reply queues, in ms: a queue whose consumer
-// is gone for good disappears after half an hour. Those queues have
-// per-process names, so no other service ever declares them and their TTL
-// need not be configurable to match.
-const transientTTL = int32(1800 * 1000)
+// TransientQueueTTL is oslo's rabbit_transient_queues_ttl default: fanout
+// and reply queues whose consumer is gone for good expire after it. Those
+// queues have per-process names, so no other service ever declares them and
+// their TTL need not be configurable to match.
+const TransientQueueTTL = 1800 * time.Second
 
-// exchange is an exchange as oslo.messaging declares it. The default
-// exchange "" is never declared.
-type exchange struct {
-	name              string
-	kind              string // topic or fanout
-	durable, autoDrop bool
+// ExchangeKind is how an exchange routes.
+type ExchangeKind string
+
+// Exchange kinds oslo.messaging declares.
+const (
+	TopicExchange  ExchangeKind = "topic"
+	FanoutExchange ExchangeKind = "fanout"
+)
+
+// Exchange is an exchange as oslo.messaging declares it. The zero Exchange
+// is the default exchange "", which is never declared.
+type Exchange struct {
+	Name       string
+	Kind       ExchangeKind
+	Durable    bool
+	AutoDelete bool
 }
 
-// queue is a queue as oslo.messaging declares it, with the binding that
+// Queue is a queue as oslo.messaging declares it, with the binding that
 // feeds it (none for reply queues, which the default exchange reaches).
-type queue struct {
-	name              string
-	durable, autoDrop bool
-	args              amqp091.Table
-	from              exchange
-	key               string
+type Queue struct {
+	Name       string
+	Durable    bool
+	AutoDelete bool
+	// Quorum makes it a quorum queue (x-queue-type), with Limits.
+	Quorum bool
+	Limits QuorumLimits
+	// Expires deletes the queue once unused that long (x-expires); 0 never.
+	Expires    time.Duration
+	From       Exchange
+	BindingKey string
 }
 
-// serverQueues are an RPC server's queues, as oslo's
-// declare_topic_consumer (twice) and declare_fanout_consumer make them.
-// Flags and arguments must match oslo's exactly: the topic queues are
-// shared with oslo services, and a queue redeclared with other flags or
-// arguments is a channel error.
-func serverQueues(t Target, fanoutQueue string, o Options) []queue {
+// QuorumLimits are the arguments oslo.messaging gives its quorum queues;
+// zero values are not sent.
+type QuorumLimits struct {
+	DeliveryLimit   int // x-delivery-limit: rabbit_quorum_delivery_limit
+	MaxMemoryLength int // x-max-in-memory-length: rabbit_quorum_max_memory_length
+	MaxMemoryBytes  int // x-max-in-memory-bytes: rabbit_quorum_max_memory_bytes
+}
+
+// QueueFlags are the operator's options that change declarations. They
+// must match those of the services sharing a topic, or the broker refuses
+// the declaration.
+type QueueFlags struct {
+	Durable    bool // amqp_durable_queues
+	AutoDelete bool // amqp_auto_delete
+	Quorum     bool // rabbit_quorum_queue
+	Limits     QuorumLimits
+}
+
+// ServerQueues are an RPC server's queues, as oslo's declare_topic_consumer
+// (twice) and declare_fanout_consumer make them, in that order. Flags and
+// arguments are oslo's exactly: the topic queues are shared with oslo
+// services, and a queue declared again with other flags is a channel error.
+// fanoutQueue names the server's own fanout queue (see FanoutQueueName).
+func ServerQueues(t Target, fanoutQueue string, f QueueFlags) []Queue {
 	// Quorum queues are durable whatever amqp_durable_queues says (oslo's
 	// Connection.durable), and with them the control exchange.
-	durable := o.DurableQueues || o.QuorumQueues
-	control := exchange{name: TopicAddress(t.Exchange, t.Topic, "").Exchange, kind: "topic",
-		durable: durable, autoDrop: o.AutoDelete}
-	var topicArgs amqp091.Table
-	if o.QuorumQueues { // only topic queues become quorum queues in oslo
-		topicArgs = amqp091.Table{"x-queue-type": "quorum"}
+	durable := f.Durable || f.Quorum
+	control := Exchange{Name: t.exchange(), Kind: TopicExchange, Durable: durable, AutoDelete: f.AutoDelete}
+	topic := Queue{Name: t.Topic, Durable: durable, AutoDelete: f.AutoDelete, From: control, BindingKey: t.Topic}
+	if f.Quorum { // only topic queues become quorum queues in oslo
+		topic.Quorum, topic.Limits = true, f.Limits
 	}
-	server := t.Topic + "." + t.Server
-	return []queue{
-		{name: t.Topic, durable: durable, autoDrop: o.AutoDelete, args: topicArgs, from: control, key: t.Topic},
-		{name: server, durable: durable, autoDrop: o.AutoDelete, args: topicArgs, from: control, key: server},
-		{
-			name: fanoutQueue, args: amqp091.Table{"x-expires": transientTTL},
-			from: exchange{name: FanoutExchange(t.Topic), kind: "fanout", autoDrop: true},
-			key:  t.Topic,
-		},
+	server := topic
+	server.Name, server.BindingKey = t.Topic+"."+t.Server, t.Topic+"."+t.Server
+	fanout := Queue{
+		Name: fanoutQueue, Expires: TransientQueueTTL, BindingKey: t.Topic,
+		From: Exchange{Name: FanoutExchangeName(t.Topic), Kind: FanoutExchange, AutoDelete: true},
 	}
+	return []Queue{topic, server, fanout}
 }
 
-// replyQueue is a caller's reply queue, as oslo's declare_direct_consumer
+// ReplyQueues is a caller's reply queue, as oslo's declare_direct_consumer
 // makes it: not durable, not auto-delete, expiring when unused.
-func replyQueue(name string) []queue {
-	return []queue{{name: name, args: amqp091.Table{"x-expires": transientTTL}}}
+func ReplyQueues(name string) []Queue {
+	return []Queue{{Name: name, Expires: TransientQueueTTL}}
 }
 
-// declarer returns a poller/amqp Declarer for qs: it declares them (again,
-// after every reconnect) and returns their names to consume.
-func declarer(qs []queue, o Options) func(ch *amqp091.Channel) ([]string, error) {
-	return func(ch *amqp091.Channel) ([]string, error) {
-		if err := declare(ch, qs, o); err != nil {
-			return nil, err
-		}
-		names := make([]string, len(qs))
-		for i, q := range qs {
-			names[i] = q.name
-		}
-		return names, nil
-	}
-}
+// FanoutQueueName draws a name for one server's fanout queue, as oslo does.
+func FanoutQueueName(topic string) string { return FanoutExchangeName(topic) + "_" + wire.NewID() }
 
-// declare declares qs, their exchanges and bindings on ch. A declaration
-// that conflicts with what the broker has comes back as an error naming
-// the queue or exchange, the difference and the option to change.
-func declare(ch *amqp091.Channel, qs []queue, o Options) error {
-	done := map[string]bool{}
-	for _, q := range qs {
-		x := q.from
-		if x.name != "" && !done[x.name] {
-			if err := ch.ExchangeDeclare(x.name, x.kind, x.durable, x.autoDrop, false, false, nil); err != nil {
-				return explain(err, "exchange", x.name, o)
-			}
-			done[x.name] = true
-		}
-		if _, err := ch.QueueDeclare(q.name, q.durable, q.autoDrop, false, false, q.args); err != nil {
-			return explain(err, "queue", q.name, o)
-		}
-		if x.name != "" {
-			if err := ch.QueueBind(q.name, q.key, x.name, false, nil); err != nil {
-				return explain(err, "binding of queue", q.name, o)
-			}
-		}
-	}
-	return nil
-}
+// ReplyQueueName draws a name for a caller's reply queue, as oslo does.
+func ReplyQueueName() string { return "reply_" + wire.NewID() }
+
+// FanoutExchangeName is the name of a topic's fanout exchange.
+func FanoutExchangeName(topic string) string { return topic + "_fanout" }

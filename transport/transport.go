@@ -3,13 +3,23 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/rpcexec/rpcexec/poller"
 )
 
-// ErrClosed is returned by a Transport used after Close.
-var ErrClosed = errors.New("transport: closed")
+// Errors every transport returns alike.
+var (
+	// ErrClosed is returned by a Transport used after Close.
+	ErrClosed = errors.New("transport: closed")
+	// ErrUnroutable is wrapped when a mandatory message reached no queue:
+	// a reply queue that is gone, a topic no server consumes.
+	ErrUnroutable = errors.New("transport: unroutable message")
+	// ErrNoExchange is wrapped when a message is published to an exchange
+	// that does not exist: no server of that topic has ever started.
+	ErrNoExchange = errors.New("transport: no such exchange")
+)
 
 // DefaultExchange is oslo.messaging's default control_exchange.
 const DefaultExchange = "openstack"
@@ -19,6 +29,26 @@ type Target struct {
 	Exchange string // the control exchange; DefaultExchange when empty
 	Topic    string
 	Server   string // this server's name: its <topic>.<server> and fanout queues
+}
+
+// ErrInvalidTarget is wrapped by Target.Validate's errors.
+var ErrInvalidTarget = errors.New("transport: invalid target")
+
+// Validate checks that t names what a server consumes.
+func (t Target) Validate() error {
+	if t.Topic == "" || t.Server == "" {
+		return fmt.Errorf("%w: a server target needs Topic and Server, got topic %q server %q",
+			ErrInvalidTarget, t.Topic, t.Server)
+	}
+	return nil
+}
+
+// exchange is t's control exchange.
+func (t Target) exchange() string {
+	if t.Exchange == "" {
+		return DefaultExchange
+	}
+	return t.Exchange
 }
 
 // Address is where a message is published: an exchange and a routing key.
@@ -41,14 +71,11 @@ func TopicAddress(exchange, topic, server string) Address {
 
 // FanoutAddress addresses every server of a topic.
 func FanoutAddress(topic string) Address {
-	return Address{Exchange: FanoutExchange(topic)}
+	return Address{Exchange: FanoutExchangeName(topic)}
 }
 
 // ReplyAddress addresses a caller's reply queue through the default exchange.
 func ReplyAddress(queue string) Address { return Address{RoutingKey: queue} }
-
-// FanoutExchange is the name of a topic's fanout exchange.
-func FanoutExchange(topic string) string { return topic + "_fanout" }
 
 // Message is what Publish sends.
 type Message struct {

@@ -40,7 +40,7 @@ func (u URL) String() string {
 	}
 	hosts := make([]string, len(u.Hosts))
 	for i, h := range u.Hosts {
-		hosts[i] = h.redacted()
+		hosts[i] = h.String()
 	}
 	s := u.Scheme + "://" + strings.Join(hosts, ",") + "/" + url.PathEscape(strings.TrimPrefix(u.VHost, "/"))
 	if len(u.Query) > 0 {
@@ -49,7 +49,8 @@ func (u URL) String() string {
 	return s
 }
 
-func (h Host) redacted() string {
+// String writes the host with its password masked, for logs and errors.
+func (h Host) String() string {
 	auth := ""
 	if h.Username != "" {
 		auth = h.Username + ":***@"
