@@ -11,6 +11,7 @@ import (
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/heartbeat"
 	"github.com/rpcexec/rpcexec/listener"
+	"github.com/rpcexec/rpcexec/request"
 )
 
 // ErrInvalidConfig is wrapped by every configuration error.
@@ -52,6 +53,11 @@ type Config struct {
 	// MaxMessageSize bounds a request body in bytes; a larger one is
 	// rejected (dead-lettered where the queue has a dead-letter exchange).
 	MaxMessageSize int `yaml:"max_message_size" json:"max_message_size"`
+	// SendTracebacks sends the Go stack of an endpoint panic to the caller
+	// in the failure reply, as oslo sends Python tracebacks. Off by default:
+	// the stack goes to the server's log, and a caller learns only the
+	// panic value.
+	SendTracebacks bool `yaml:"send_tracebacks" json:"send_tracebacks"`
 	// MaxDeliveries bounds how often one message is delivered when the
 	// transport counts deliveries (the embedded bus, quorum queues); past
 	// it the message is rejected instead of handled again. 0 is no bound.
@@ -92,7 +98,7 @@ func DefaultConfig() Config {
 		ExecutorThreadPoolSize:    executor.DefaultPoolSize,
 		AckPolicy:                 listener.AckAfter.String(),
 		PollTimeout:               Duration(listener.DefaultPollTimeout),
-		DedupCacheSize:            listener.DefaultDedupSize,
+		DedupCacheSize:            request.DefaultDedupSize,
 		RPCResponseTimeout:        Duration(60 * time.Second),
 		HeartbeatTimeoutThreshold: Duration(heartbeat.DefaultThreshold),
 		HeartbeatRate:             heartbeat.DefaultRate,

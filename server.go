@@ -10,6 +10,7 @@ import (
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/heartbeat"
 	"github.com/rpcexec/rpcexec/listener"
+	"github.com/rpcexec/rpcexec/request"
 	"github.com/rpcexec/rpcexec/transport"
 )
 
@@ -92,7 +93,15 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	}
 	ack, _ := listener.ParseAckPolicy(s.cfg.AckPolicy) // validated in NewServer
 	beat, _ := heartbeat.Interval(s.cfg.HeartbeatTimeoutThreshold.Std(), s.cfg.HeartbeatRate)
-	s.lis, err = listener.New(p, s.exec, newRequestHandler(s), listener.Config{
+	h, err := request.New(request.Options{
+		Dispatcher: s.disp, Publisher: s.tr, MaxMessageSize: s.cfg.MaxMessageSize,
+		MaxDeliveries: s.cfg.MaxDeliveries, DedupSize: s.cfg.DedupCacheSize,
+		ReplyTimeout: s.cfg.RPCResponseTimeout.Std(), SendTracebacks: s.cfg.SendTracebacks, Logger: s.cfg.logger(),
+	})
+	if err != nil {
+		return s.abortStart(errors.Join(err, p.Close()))
+	}
+	s.lis, err = listener.New(p, s.exec, h, listener.Config{
 		Prefetch: prefetch, PollTimeout: s.cfg.PollTimeout.Std(), Ack: ack,
 		HeartbeatInterval: beat, Logger: s.cfg.logger(),
 	})

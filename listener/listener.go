@@ -160,10 +160,16 @@ func (l *Listener) run() {
 
 // loop is the listener's one goroutine while polling. It returns the number
 // of tasks still running when polling stopped.
+//
+// Messages received and not yet started wait in waiting: the executor may
+// be full (a pool of 64 with 128 in flight), and the loop does not block on
+// it. It offers them again each turn, after settling and the heartbeat
+// check, waking when a task finishes or the next check is due.
 func (l *Listener) loop() (inflight int) {
 	checker, _ := l.poller.(heartbeat.Checker)
 	beat := heartbeat.NewSchedule(l.cfg.HeartbeatInterval, time.Now())
 	var pending []poller.Settlement
+	var waiting []*poller.Message
 	for l.polling.Err() == nil {
 		inflight -= l.collect(&pending)
 		l.stats.setInFlight(inflight)
@@ -172,6 +178,10 @@ func (l *Listener) loop() (inflight int) {
 			if err := checker.CheckHeartbeat(l.polling); err != nil && l.polling.Err() == nil {
 				l.cfg.Logger.Warn("listener: heartbeat check failed", "err", err)
 			}
+		}
+		if len(waiting) > 0 {
+			waiting = l.submit(waiting, min(l.cfg.PollTimeout, beat.Until(time.Now())), inflight > len(waiting))
+			continue
 		}
 		room := l.cfg.Prefetch - inflight
 		if room == 0 {
@@ -184,11 +194,12 @@ func (l *Listener) loop() (inflight int) {
 			l.pollFailed(err)
 			continue
 		}
-		unstarted := l.submit(batch, &pending)
-		inflight += len(batch) - len(unstarted)
+		l.received(batch, &pending)
+		inflight += len(batch)
 		l.stats.setInFlight(inflight)
-		l.requeue(unstarted, &pending)
+		waiting = l.submit(batch, min(l.cfg.PollTimeout, beat.Until(time.Now())), inflight > len(batch))
 	}
+	inflight -= l.unstarted(waiting, &pending)
 	l.settle(pending)
 	return inflight
 }

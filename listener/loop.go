@@ -9,31 +9,71 @@ import (
 	"github.com/rpcexec/rpcexec/poller"
 )
 
-// submit hands batch to the executor in order and returns the messages it
-// could not start because polling stopped. With AckBefore the whole batch is
-// acknowledged first and submitted even during a graceful stop, since an
+// received counts a polled batch and, with AckBefore, acknowledges it at
+// once: from then on it must run, even during a graceful stop, since an
 // acknowledged message can no longer go back to its queue.
-func (l *Listener) submit(batch []*poller.Message, pending *[]poller.Settlement) (unstarted []*poller.Message) {
+func (l *Listener) received(batch []*poller.Message, pending *[]poller.Settlement) {
 	l.stats.received.Add(int64(len(batch)))
-	ctx, settleLater := l.polling, true
-	if l.cfg.Ack == AckBefore {
-		for _, m := range batch {
-			*pending = append(*pending, poller.Settlement{Msg: m, Outcome: poller.Ack})
-		}
-		*pending = l.settle(*pending)
-		ctx, settleLater = l.aborted, false
+	if l.cfg.Ack != AckBefore {
+		return
 	}
-	for i, m := range batch {
+	for _, m := range batch {
+		*pending = append(*pending, poller.Settlement{Msg: m, Outcome: poller.Ack})
+	}
+	*pending = l.settle(*pending)
+}
+
+// submit hands msgs to the executor in order and returns those it did not
+// start: the executor was full and a task finished (wakeable), the next
+// heartbeat check is due within wait, or polling stopped. Submit itself may
+// wait for capacity; this bounds that wait so the loop keeps settling and
+// checking.
+func (l *Listener) submit(msgs []*poller.Message, wait time.Duration, wakeable bool) []*poller.Message {
+	parent, settleLater := l.polling, true
+	if l.cfg.Ack == AckBefore {
+		parent, settleLater = l.aborted, false
+	}
+	ctx, cancel := context.WithTimeout(parent, wait)
+	defer cancel()
+	if wakeable {
+		l.wake.Store(&cancel)
+		defer l.wake.Store(nil)
+		if len(l.done) > 0 { // finished before the wake was armed
+			cancel()
+		}
+	}
+	for i, m := range msgs {
 		if err := l.exec.Submit(ctx, l.task(m, settleLater)); err != nil {
-			if !settleLater {
-				l.cfg.Logger.Error("listener: acknowledged messages were not run (ack policy before is at-most-once)",
-					"count", len(batch)-i, "err", err)
-				return nil
+			if errors.Is(err, executor.ErrClosed) || parent.Err() != nil {
+				return msgs[i:]
 			}
-			return batch[i:]
+			clear(msgs[:i])
+			return msgs[i:] // woken or due: back to the loop, to be offered again
 		}
 	}
 	return nil
+}
+
+// unstarted deals with what was received and not started when polling
+// stopped, and returns how many of them are no longer in flight. They are
+// requeued; with AckBefore, being acknowledged already, they still run,
+// waiting for the executor until the listener is aborted, and those that
+// cannot are logged as lost.
+func (l *Listener) unstarted(msgs []*poller.Message, pending *[]poller.Settlement) int {
+	if l.cfg.Ack != AckBefore {
+		for _, m := range msgs {
+			*pending = append(*pending, poller.Settlement{Msg: m, Outcome: poller.Requeue})
+		}
+		return len(msgs)
+	}
+	for i, m := range msgs {
+		if err := l.exec.Submit(l.aborted, l.task(m, false)); err != nil {
+			l.cfg.Logger.Error("listener: acknowledged messages were not run (ack policy before is at-most-once)",
+				"count", len(msgs)-i, "err", err)
+			return len(msgs) - i
+		}
+	}
+	return 0
 }
 
 // task wraps one message for the executor. A panic that escapes the handler
@@ -113,12 +153,6 @@ func (l *Listener) awaitCompletion(pending *[]poller.Settlement, wait time.Durat
 func (l *Listener) finish(c completion, pending *[]poller.Settlement) {
 	if c.settle {
 		*pending = append(*pending, poller.Settlement{Msg: c.msg, Outcome: c.outcome})
-	}
-}
-
-func (l *Listener) requeue(msgs []*poller.Message, pending *[]poller.Settlement) {
-	for _, m := range msgs {
-		*pending = append(*pending, poller.Settlement{Msg: m, Outcome: poller.Requeue})
 	}
 }
 

@@ -34,6 +34,11 @@ type Message struct {
 	Deliveries int
 	// Received is when the poller took the message off the transport.
 	Received time.Time
+	// Deadline is when the sender stops caring for the message, from its
+	// time to live (an oslo caller sets it to the call's timeout): on a
+	// broker, Received plus the TTL, a bound since its time queued is
+	// unknown. Zero when the message has none.
+	Deadline time.Time
 
 	// Tag identifies the delivery to the Poller that returned it and means
 	// nothing to anyone else.

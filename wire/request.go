@@ -71,12 +71,18 @@ func DecodeRequest(body []byte) (*Request, error) {
 		err = s.end()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
+		return r.routing(), fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
 	}
 	if fieldErr != nil {
-		return &Request{MsgID: r.MsgID, ReplyQ: r.ReplyQ, UniqueID: r.UniqueID}, fmt.Errorf("%w: %v", ErrMalformed, fieldErr)
+		return r.routing(), fmt.Errorf("%w: %v", ErrMalformed, fieldErr)
 	}
 	return r, r.check()
+}
+
+// routing keeps what answering the caller needs of a request that could
+// not be decoded: the fields read before the error.
+func (r *Request) routing() *Request {
+	return &Request{MsgID: r.MsgID, ReplyQ: r.ReplyQ, UniqueID: r.UniqueID}
 }
 
 // check applies the rules of a request to the decoded fields.
@@ -208,20 +214,33 @@ func appendContext(msg []byte, ctx map[string]any) ([]byte, error) {
 }
 
 // DecodeRouting reads only what answering the caller needs: _msg_id,
-// _reply_q and _unique_id. It is for messages refused before decoding,
-// such as those over the size limit.
+// _reply_q and _unique_id, skipping the rest without decoding it. It is for
+// messages refused before decoding, such as those over the size limit.
+// Fields read before an error are returned with it.
 func DecodeRouting(body []byte) (*Request, error) {
 	msg, err := Open(body)
 	if err != nil {
 		return nil, err
 	}
-	var f struct {
-		MsgID    string `json:"_msg_id"`
-		ReplyQ   string `json:"_reply_q"`
-		UniqueID string `json:"_unique_id"`
+	r := &Request{}
+	var fieldErr error
+	s := scanner{b: msg}
+	err = s.object(func(key []byte) error {
+		switch string(key) {
+		case "_msg_id":
+			return s.stringField(&r.MsgID, "_msg_id", &fieldErr)
+		case "_reply_q":
+			return s.stringField(&r.ReplyQ, "_reply_q", &fieldErr)
+		case "_unique_id":
+			return s.stringField(&r.UniqueID, "_unique_id", &fieldErr)
+		}
+		return s.skip(0)
+	})
+	if err == nil {
+		err = s.end()
 	}
-	if err := json.Unmarshal(msg, &f); err != nil {
-		return nil, fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
+	if err != nil {
+		return r, fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
 	}
-	return &Request{MsgID: f.MsgID, ReplyQ: f.ReplyQ, UniqueID: f.UniqueID}, nil
+	return r, nil
 }

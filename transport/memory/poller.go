@@ -192,6 +192,10 @@ func (p *Poller) deliver(now time.Time) []*poller.Message {
 	msgs := make([]poller.Message, len(p.taken))
 	out := make([]*poller.Message, len(p.taken))
 	for i, t := range p.taken {
+		var deadline time.Time
+		if t.e.expires > 0 {
+			deadline = p.bus.epoch.Add(t.e.expires)
+		}
 		msgs[i] = poller.Message{
 			Body:        t.e.body,
 			ContentType: t.e.contentType,
@@ -200,6 +204,7 @@ func (p *Poller) deliver(now time.Time) []*poller.Message {
 			Redelivered: t.e.deliveries > 1,
 			Deliveries:  t.e.deliveries,
 			Received:    now,
+			Deadline:    deadline,
 			Tag:         p.unsettled.hold(t.q, t.e),
 			Generation:  p.id,
 		}

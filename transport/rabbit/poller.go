@@ -144,6 +144,10 @@ func (p *Poller) deliver(s *session) []*poller.Message {
 	msgs := make([]poller.Message, len(p.batch))
 	out := make([]*poller.Message, len(p.batch))
 	for i, a := range p.batch {
+		var deadline time.Time
+		if a.ttl > 0 {
+			deadline = now.Add(a.ttl)
+		}
 		msgs[i] = poller.Message{
 			Body:        a.body,
 			ContentType: a.contentType,
@@ -152,6 +156,7 @@ func (p *Poller) deliver(s *session) []*poller.Message {
 			Redelivered: a.redelivered,
 			Deliveries:  deliveries(a),
 			Received:    now,
+			Deadline:    deadline,
 			Tag:         a.tag,
 			Generation:  s.gen,
 		}

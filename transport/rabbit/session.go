@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ type arrival struct {
 	tag         uint64
 	queue       int // index into session.queues
 	redelivered bool
+	ttl         time.Duration // from the expiration property; 0 for none
 }
 
 // session is one connection, its channel, the consumers on it and one
@@ -143,6 +145,7 @@ func (s *session) forward(queue int, deliveries <-chan amqp091.Delivery) {
 			tag:         d.DeliveryTag,
 			queue:       queue,
 			redelivered: d.Redelivered,
+			ttl:         ttl(d.Expiration),
 		}:
 		case <-s.stop:
 			return
@@ -199,4 +202,17 @@ func (s *session) close() error {
 		return nil
 	}
 	return err
+}
+
+// maxTTL bounds what a sender's expiration may claim; RabbitMQ itself
+// accepts up to 2^32-1 ms, about 49 days.
+const maxTTL = 50 * 24 * time.Hour
+
+// ttl reads the expiration property, milliseconds as a decimal string.
+func ttl(expiration string) time.Duration {
+	ms, err := strconv.ParseUint(expiration, 10, 32)
+	if err != nil || ms == 0 {
+		return 0
+	}
+	return min(time.Duration(ms)*time.Millisecond, maxTTL)
 }

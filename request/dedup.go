@@ -1,0 +1,163 @@
+package request
+
+import (
+	"context"
+	"hash/maphash"
+	"slices"
+	"sync"
+)
+
+// DefaultDedupSize is how many message ids a Dedup remembers by default.
+// oslo.messaging remembers 16, which a single reconnect under load overruns.
+const DefaultDedupSize = 1 << 16
+
+// DedupEntryBytes is what one remembered id costs at most, whatever its
+// length: ids are kept as 128-bit keyed hashes (the map entry, the ring
+// slot and the entry itself). The default size costs about 6.5 MiB.
+const DedupEntryBytes = 100
+
+// Dedup remembers recent _unique_id values so that a message delivered
+// again (after a lost connection, say) is handled once, without giving up
+// at-least-once: an id is in progress while a delivery of it runs and done
+// only once that delivery was handled and acknowledged. A copy that arrives
+// while the original runs waits for it, then is acknowledged if the
+// original was, and runs in its place if it was not (aborted by a stop,
+// say). Dedup also counts the deliveries of each id it remembers, so
+// max_deliveries holds on queues that do not count them (classic queues).
+//
+// Ids are remembered as keyed 128-bit hashes, so a sender's long ids cost
+// no memory; the seeds are drawn per process, so a sender cannot aim for a
+// collision. Entries leave oldest first; one in progress is kept until it
+// ends, so at most size + in-flight ids are remembered. It is safe for
+// concurrent use by tasks.
+type Dedup struct {
+	seeds [2]maphash.Seed
+
+	mu      sync.Mutex
+	entries map[idKey]*entry
+	ring    []idKey // insertion order; next is the oldest
+	next    int // the oldest slot, written next
+	used    int // slots in use
+}
+
+type idKey [2]uint64
+
+type entry struct {
+	running    chan struct{} // non-nil while a delivery runs; closed when it ends
+	done       bool          // a delivery was handled and acknowledged
+	deliveries int           // deliveries of the id seen by this process
+}
+
+// NewDedup returns a Dedup remembering up to size ids; size ≤ 0 disables
+// deduplication (every delivery runs).
+func NewDedup(size int) *Dedup {
+	if size <= 0 {
+		return nil
+	}
+	return &Dedup{
+		seeds:   [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		entries: make(map[idKey]*entry, size),
+		ring:    make([]idKey, size),
+	}
+}
+
+// verdict is what to do with one delivery.
+type verdict uint8
+
+const (
+	runIt     verdict = iota // handle it, then call claim.end
+	duplicate                // its original was handled and acknowledged: ack it
+	poison                   // delivered more than the bound allows: reject it
+)
+
+// claim is a delivery's hold on its id while it runs.
+type claim struct {
+	d *Dedup
+	e *entry
+}
+
+// begin registers a delivery of id and says what to do with it. While
+// another delivery of id runs, begin waits for it to end (or ctx to end,
+// returning ctx's error). A delivery about to run that makes more than
+// maxDeliveries of its id is poison (maxDeliveries ≤ 0: no bound). An
+// empty id, or a nil Dedup, always runs.
+func (d *Dedup) begin(ctx context.Context, id string, maxDeliveries int) (verdict, claim, error) {
+	if d == nil || id == "" {
+		return runIt, claim{}, nil
+	}
+	k := d.key(id)
+	d.mu.Lock()
+	e := d.lookup(k)
+	e.deliveries++
+	for e.running != nil {
+		wait := e.running
+		d.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return runIt, claim{}, ctx.Err()
+		}
+		d.mu.Lock()
+	}
+	defer d.mu.Unlock()
+	switch {
+	case e.done:
+		return duplicate, claim{}, nil
+	case maxDeliveries > 0 && e.deliveries > maxDeliveries:
+		return poison, claim{}, nil
+	}
+	e.running = make(chan struct{})
+	return runIt, claim{d: d, e: e}, nil
+}
+
+// end releases the claim: acked says the delivery was handled and will be
+// acknowledged, so later copies are duplicates; otherwise the next copy
+// runs. end on an empty claim does nothing.
+func (c claim) end(acked bool) {
+	if c.e == nil {
+		return
+	}
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	c.e.done = c.e.done || acked
+	close(c.e.running)
+	c.e.running = nil
+}
+
+func (d *Dedup) key(id string) idKey {
+	return idKey{maphash.String(d.seeds[0], id), maphash.String(d.seeds[1], id)}
+}
+
+// lookup returns k's entry, remembering k when it is new. Called with mu.
+func (d *Dedup) lookup(k idKey) *entry {
+	if e, ok := d.entries[k]; ok {
+		return e
+	}
+	e := &entry{}
+	d.entries[k] = e
+	switch {
+	case d.used < len(d.ring):
+		d.used++
+	case !d.evict(): // every entry in progress: the ring grows by one
+		d.ring = slices.Insert(d.ring, d.next, idKey{})
+		d.used++
+	}
+	d.ring[d.next] = k
+	d.next = (d.next + 1) % len(d.ring)
+	return e
+}
+
+// evict frees the slot at d.next in a full ring: the oldest entry goes,
+// unless it is in progress, when it stays as the newest and the next oldest
+// is tried. It reports false when every entry is in progress.
+func (d *Dedup) evict() bool {
+	for range len(d.ring) {
+		old := d.ring[d.next]
+		if e := d.entries[old]; e.running == nil {
+			delete(d.entries, old)
+			return true
+		}
+		d.next = (d.next + 1) % len(d.ring)
+	}
+	return false
+}

@@ -1,0 +1,174 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rpcexec/rpcexec/dispatch"
+	"github.com/rpcexec/rpcexec/poller"
+	"github.com/rpcexec/rpcexec/wire"
+)
+
+// Options configure a Handler. Dispatcher and Publisher are required.
+type Options struct {
+	Dispatcher *dispatch.Dispatcher
+	// Publisher sends replies: the server's transport.
+	Publisher Publisher
+	// MaxMessageSize bounds a request body and a reply, in bytes.
+	MaxMessageSize int
+	// MaxDeliveries bounds the deliveries of one message, counted by the
+	// transport (quorum queues, the embedded bus) or by Dedup (one
+	// process); past it the message is rejected as poison. 0: no bound.
+	MaxDeliveries int
+	// DedupSize is how many message ids are remembered; 0 disables
+	// deduplication.
+	DedupSize int
+	// ReplyTimeout bounds reply retries for a request without a deadline
+	// of its own (rpc_response_timeout).
+	ReplyTimeout time.Duration
+	// SendTracebacks sends the Go stack of an endpoint panic to the caller
+	// as the failure's traceback; otherwise only the server logs it.
+	SendTracebacks bool
+	// Logger receives one line per refused or failed request.
+	Logger *slog.Logger
+}
+
+// Handler is the request path of one server: it runs on the executor, one
+// message at a time per task, and tells the listener loop what to do with
+// the message (it settles nothing itself).
+type Handler struct {
+	o       Options
+	dedup   *Dedup
+	replier replier
+}
+
+// New returns the request path described by o.
+func New(o Options) (*Handler, error) {
+	switch {
+	case o.Dispatcher == nil || o.Publisher == nil:
+		return nil, errors.New("request: a dispatcher and a publisher are required")
+	case o.MaxMessageSize <= 0 || o.ReplyTimeout <= 0:
+		return nil, fmt.Errorf("request: max message size and reply timeout must be > 0, got %d and %s",
+			o.MaxMessageSize, o.ReplyTimeout)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Handler{o: o, dedup: NewDedup(o.DedupSize), replier: replier{pub: o.Publisher}}, nil
+}
+
+// Handle implements listener.Handler. ctx ends when the server closes, or
+// its graceful stop runs out of time.
+//
+// Outcomes: a request handled (and, for a call, its reply delivered or
+// failed for good) or a duplicate of one is acknowledged; a body the
+// server cannot read is acknowledged after one log line and, when it names
+// a caller, a failure reply, since no other delivery could read it either;
+// an oversize or poison message is rejected, so that a queue with a
+// dead-letter exchange keeps it; a request whose handling the server's
+// stop cut short goes back to the queue.
+func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome {
+	if len(m.Body) > h.o.MaxMessageSize {
+		routing, _ := wire.DecodeRouting(m.Body)
+		h.refuse(ctx, m, replyTarget(routing),
+			fmt.Sprintf("request of %d bytes exceeds max_message_size %d", len(m.Body), h.o.MaxMessageSize))
+		return poller.Reject
+	}
+	req, err := wire.DecodeRequest(m.Body)
+	if err == nil {
+		err = validate(req)
+	}
+	if err != nil {
+		h.refuse(ctx, m, replyTarget(req), err.Error())
+		return poller.Ack
+	}
+	if n := m.Deliveries; h.o.MaxDeliveries > 0 && n > h.o.MaxDeliveries {
+		h.refuse(ctx, m, replyTarget(req), poisonReason(req.Method, n, h.o.MaxDeliveries))
+		return poller.Reject
+	}
+	v, c, err := h.dedup.begin(ctx, req.UniqueID, h.o.MaxDeliveries)
+	switch {
+	case err != nil: // stopped while the original of this copy ran
+		return poller.Requeue
+	case v == duplicate:
+		h.o.Logger.Debug("rpcexec: dropped a duplicate delivery", "method", req.Method, "queue", m.Queue)
+		return poller.Ack
+	case v == poison:
+		h.refuse(ctx, m, replyTarget(req), poisonReason(req.Method, h.o.MaxDeliveries+1, h.o.MaxDeliveries))
+		return poller.Reject
+	}
+	outcome := h.serve(ctx, m, req)
+	c.end(outcome == poller.Ack)
+	return outcome
+}
+
+func poisonReason(method string, n, limit int) string {
+	return fmt.Sprintf("%q delivered %d times, over max_deliveries %d: rejected as poison", method, n, limit)
+}
+
+// serve dispatches req under its call monitor and replies to a call.
+func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Request) poller.Outcome {
+	if req.Context != nil {
+		ctx = dispatch.NewContext(ctx, req.Context)
+	}
+	deadline := h.deadline(m)
+	stop := h.monitor(ctx, req, deadline)
+	result, err := h.o.Dispatcher.Dispatch(ctx, dispatch.Request{
+		Namespace: req.Namespace, Version: req.Version, Method: req.Method, Args: req.Args,
+	})
+	if beatErr := stop(); beatErr != nil {
+		h.o.Logger.Warn("rpcexec: call-monitor heartbeat failed", "method", req.Method, "err", beatErr)
+	}
+	if err != nil {
+		h.logFailure(ctx, req, err)
+	}
+	if !req.IsCall() {
+		return poller.Ack
+	}
+	if err := h.reply(ctx, req, result, err, deadline); err != nil {
+		if ctx.Err() != nil { // stopping: another delivery may still answer
+			return poller.Requeue
+		}
+		h.o.Logger.Warn("rpcexec: reply not delivered; the caller will time out", "method", req.Method,
+			"reply_q", req.ReplyQ, "err", err)
+	}
+	return poller.Ack
+}
+
+// deadline is how long replies to m may be retried: until the caller's
+// deadline when m carries one, rpc_response_timeout from now otherwise.
+func (h *Handler) deadline(m *poller.Message) time.Time {
+	if !m.Deadline.IsZero() {
+		return m.Deadline
+	}
+	return time.Now().Add(h.o.ReplyTimeout)
+}
+
+// logFailure logs a failed request; a panic's stack goes to the log at
+// Error, the rest at Info.
+func (h *Handler) logFailure(ctx context.Context, req *wire.Request, err error) {
+	attrs := []any{"method", req.Method, "call", req.IsCall(),
+		"request_id", dispatch.FromContext(ctx).RequestID(), "err", err}
+	if e := dispatch.AsError(err); errors.Is(err, dispatch.ErrPanic) && e != nil {
+		h.o.Logger.Error("rpcexec: endpoint panicked", append(attrs, "stack", e.Traceback)...)
+		return
+	}
+	h.o.Logger.Info("rpcexec: request failed", attrs...)
+}
+
+// refuse logs a message the server will not handle and, when to names a
+// caller, answers with the reason instead of leaving it to time out.
+func (h *Handler) refuse(ctx context.Context, m *poller.Message, to *wire.Request, reason string) {
+	h.o.Logger.Warn("rpcexec: refused a message", "queue", m.Queue, "bytes", len(m.Body),
+		"redelivered", m.Redelivered, "reason", reason)
+	if to == nil {
+		return
+	}
+	failure := &dispatch.Error{Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason}}
+	if err := h.reply(ctx, to, nil, failure, h.deadline(m)); err != nil {
+		h.o.Logger.Warn("rpcexec: refusal not delivered", "reply_q", to.ReplyQ, "err", err)
+	}
+}
