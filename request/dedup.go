@@ -36,8 +36,8 @@ type Dedup struct {
 	mu      sync.Mutex
 	entries map[idKey]*entry
 	ring    []idKey // insertion order; next is the oldest
-	next    int // the oldest slot, written next
-	used    int // slots in use
+	next    int     // the oldest slot, written next
+	used    int     // slots in use
 }
 
 type idKey [2]uint64
