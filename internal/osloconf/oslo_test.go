@@ -146,3 +146,71 @@ func TestParseMatchesOsloRandom(t *testing.T) {
 		}
 	}
 }
+
+// osloShow renders oslo's JSON value as show renders ours.
+func osloShow(r map[string]any) string {
+	if _, bad := r["error"]; bad {
+		return "error"
+	}
+	switch x := r["value"].(type) {
+	case nil:
+		return "error" // None: Value.Int refuses an empty number
+	case []any:
+		s := make([]string, len(x))
+		for i, v := range x {
+			s[i] = fmt.Sprint(v)
+		}
+		return fmt.Sprintf("%q", s)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func TestLoadMatchesOslo(t *testing.T) {
+	needOslo(t)
+	var cases []loadCase
+	for _, tc := range loadCases {
+		if tc.goOnly == "" {
+			cases = append(cases, tc)
+		}
+	}
+	cases = append(cases, loadCase{name: "nova.conf",
+		files: []string{readTestdata(t, "nova.conf"), readTestdata(t, "nova-override.conf")}})
+	var args []string
+	paths := make([][]string, len(cases))
+	for i, tc := range cases {
+		paths[i] = writeFiles(t, tc.files)
+		if i > 0 {
+			args = append(args, "--")
+		}
+		args = append(args, paths[i]...)
+	}
+	var oslo []map[string]map[string]any
+	runPython(t, "oslo_values.py", &oslo, args...)
+	for i, tc := range cases {
+		c, err := Load(paths[i]...)
+		if err != nil {
+			t.Fatalf("%s: Load: %v", tc.name, err)
+		}
+		got := shown(c)
+		for k, r := range oslo[i] {
+			if want := osloShow(r); got[k] != want {
+				t.Errorf("%s: %s: got %q, oslo reads %q", tc.name, k, got[k], want)
+			}
+		}
+		for k, g := range got {
+			if _, ok := oslo[i][k]; !ok {
+				t.Errorf("%s: %s: got %q, oslo reads nothing", tc.name, k, g)
+			}
+		}
+	}
+}
+
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
