@@ -26,10 +26,14 @@
 //     ones; MultiStr values accumulating across files and names; "$name"
 //     and "${group.name}" substitution with "$$" and "\$" for a literal "$";
 //     conversions as oslo_config.types does them (Value.Bool, Int, Float,
-//     List). The service's own sections and keys are ignored, as oslo.config
-//     ignores what nobody registered; keys and sections under oslo_messaging_*
-//     that oslo.messaging lacks are reported (Config.Unknown, with a "did
-//     you mean"), because oslo.config would drop them in silence.
+//     List; Value.Canonical for setters that take Go's plain text).
+//     Config.Get looks a name up where the RabbitMQ driver reads it
+//     (GroupOf); Config.Unused lists what the files set that the caller
+//     does not implement. The service's own sections and keys are ignored,
+//     as oslo.config ignores what nobody registered; keys and sections
+//     under oslo_messaging_* that oslo.messaging lacks are reported
+//     (Config.Unknown, with a "did you mean"), because oslo.config would
+//     drop them in silence.
 //
 // Files orders --config-file and --config-dir as oslo.config does, and
 // DetectFormat tells INI from YAML or JSON.
@@ -52,12 +56,21 @@
 //
 // Stricter than oslo: a --config-dir that is not a directory is an error
 // (oslo ignores it), and a number beyond int64 is refused (Python's ints
-// are unbounded). A "$name" that is not an oslo.messaging option, which a
+// are unbounded). An empty number is an error from Value.Int and
+// Value.Float, where oslo.config yields None rather than the default. A
+// key before any section is reported on its own line (oslo names the line
+// after it).
+//
+// Substitution: a "$name" that is not an oslo.messaging option, which a
 // service might register (nova's my_ip), is expanded from the files' text
-// for it, or refused when no file sets it. An empty number is an error
-// from Value.Int and Value.Float, where oslo.config yields None rather than
-// the default. oslo.config's OS_<GROUP>__<NAME> environment variables and
-// transport URL query parameters are left to the caller.
+// for it, or refused when no file sets it. A "$" before a deprecated name
+// is refused (oslo finds the option by that name, then reads it under
+// [DEFAULT] and yields its default). One value expands at most maxLookups
+// references.
+//
+// Left to the caller: oslo.config's OS_<GROUP>__<NAME> environment
+// variables, and transport URL query parameters, which oslo.messaging
+// lets override the driver's options.
 //
 // Secrets: no error of this package shows the value of transport_url, of an
 // option oslo marks secret, or of a key naming a password; syntax errors do

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -107,12 +108,23 @@ var loadCases = []loadCase{
 	{name: "a deprecated name is no option to substitute", files: []string{"[oslo_messaging_rabbit]\nrabbit_use_ssl = true\nssl_ca_file = $rabbit_use_ssl\n"},
 		want:   map[string]string{"oslo_messaging_rabbit.ssl": "true", "oslo_messaging_rabbit.ssl_ca_file": "error"},
 		goOnly: "oslo finds ssl through its table of deprecated names, then reads it under [DEFAULT] and yields the default, False"},
-	{name: "substitutions that multiply are cut short", files: []string{"[DEFAULT]\ncontrol_exchange = $k0\nk0 = $k1$k1\nk1 = $k2$k2\nk2 = $k3$k3\nk3 = $k4$k4\nk4 = $k5$k5\nk5 = $k6$k6\nk6 = $k7$k7\nk7 = $k8$k8\nk8 = $k9$k9\nk9 = $k10$k10\nk10 = $k11$k11\nk11 = $k12$k12\nk12 = $k13$k13\nk13 = $k14$k14\nk14 = $k15$k15\nk15 = $k16$k16\nk16 = $k17$k17\nk17 = $k18$k18\nk18 = $k19$k19\nk19 = $k20$k20\nk20 = $k21$k21\nk21 = $k22$k22\nk22 = $k23$k23\nk23 = $k24$k24\nk24 = $k25$k25\nk25 = $k26$k26\nk26 = $k27$k27\nk27 = $k28$k28\nk28 = $k29$k29\nk29 = $k30$k30\nk30 =\n"},
+	{name: "substitutions that multiply are cut short", files: []string{multiplying(30)},
 		want:   map[string]string{"DEFAULT.control_exchange": "error"},
 		goOnly: "oslo expands 2^30 times"},
 	{name: "a service option from the files", files: []string{"[DEFAULT]\nmy_ip = 10.0.0.1\ncontrol_exchange = x-$my_ip\n"},
 		want:   map[string]string{"DEFAULT.control_exchange": "x-10.0.0.1"},
 		goOnly: "oslo resolves only registered options, and nova registers my_ip"},
+}
+
+// multiplying is a file whose control_exchange expands to 2^n lookups.
+func multiplying(n int) string {
+	var b strings.Builder
+	b.WriteString("[DEFAULT]\ncontrol_exchange = $k0\n")
+	for i := range n {
+		fmt.Fprintf(&b, "k%d = $k%d$k%d\n", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "k%d =\n", n)
+	return b.String()
 }
 
 func writeFiles(t *testing.T, contents []string) []string {

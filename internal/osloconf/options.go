@@ -97,10 +97,12 @@ func (o Option) Allowed() string {
 	if len(o.Choices) > 0 {
 		return "want one of " + strings.Join(o.Choices, ", ") + " (case matters)"
 	}
-	if o.Min != nil {
+	switch {
+	case o.Min != nil && o.Max != nil:
+		fmt.Fprintf(&b, " from %v to %v", *o.Min, *o.Max)
+	case o.Min != nil:
 		fmt.Fprintf(&b, " ≥ %v", *o.Min)
-	}
-	if o.Max != nil {
+	case o.Max != nil:
 		fmt.Fprintf(&b, " ≤ %v", *o.Max)
 	}
 	return b.String()

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Setting is one value written in a file.
@@ -122,6 +124,42 @@ func (v Value) List() ([]string, error) {
 		return nil, err
 	}
 	return ParseList(s), nil
+}
+
+// Canonical converts v as oslo.config would, checking bounds and choices,
+// and writes the result back in the plain form Go's strconv reads: "true"
+// or "false", a decimal integer, the shortest float, the text itself; the
+// items of a List or MultiStr joined by ",". It lets a caller feed oslo's
+// values to setters written for environment variables.
+func (v Value) Canonical() (string, error) {
+	var (
+		x   any
+		err error
+	)
+	switch v.Option.Kind {
+	case Bool:
+		x, err = v.Bool()
+	case Int:
+		x, err = v.Int()
+	case Float:
+		var f float64
+		f, err = v.Float()
+		x = strconv.FormatFloat(f, 'g', -1, 64)
+	case List:
+		var items []string
+		items, err = v.List()
+		x = strings.Join(items, ",")
+	case MultiStr:
+		var items []string
+		items, err = v.Strings()
+		x = strings.Join(items, ",")
+	default:
+		x, err = v.String()
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(x), nil
 }
 
 func (v Value) text() (string, error) {

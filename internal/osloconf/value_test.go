@@ -21,7 +21,7 @@ func TestValueErrors(t *testing.T) {
 		{name: "empty int", in: "[DEFAULT]\nrpc_response_timeout =\n", group: DefaultGroup, key: "rpc_response_timeout",
 			want: []string{"empty: oslo.config reads an empty number as None, not as the default; remove the line to get the default (60)"}},
 		{name: "float bound", in: "[oslo_messaging_rabbit]\nkombu_reconnect_delay = 5\n", group: RabbitGroup, key: "kombu_reconnect_delay",
-			want: []string{`want a number ≥ 0 ≤ 4.5`}},
+			want: []string{`kombu_reconnect_delay = "5": want a number from 0 to 4.5`}},
 		{name: "bool", in: "[oslo_messaging_rabbit]\nssl = enabled\n", group: RabbitGroup, key: "ssl",
 			want: []string{`ssl = "enabled": want true/false, yes/no, on/off or 1/0 (any case)`}},
 		{name: "choice", in: "[oslo_messaging_rabbit]\nkombu_failover_strategy = random\n", group: RabbitGroup, key: "kombu_failover_strategy",
@@ -193,5 +193,34 @@ func TestZeroValue(t *testing.T) {
 	}
 	if o := v.Origin(); o != (Origin{}) || v.Raw() != "" {
 		t.Errorf("Origin, Raw: got %v, %q, want zero", o, v.Raw())
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	f, err := Parse("x.conf", strings.NewReader("[DEFAULT]\nrpc_response_timeout = \" 1_20 \"\ncontrol_exchange = nova\n"+
+		"[oslo_messaging_rabbit]\nssl = YES\nkombu_reconnect_delay = .5\nheartbeat_rate = x\n"+
+		"[oslo_messaging_notifications]\ntopics = a , b,\ndriver = log\ndriver = noop\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := FromFiles(f)
+	tests := []struct{ group, name, want string }{
+		{DefaultGroup, "rpc_response_timeout", "120"},
+		{DefaultGroup, "control_exchange", "nova"},
+		{RabbitGroup, "ssl", "true"},
+		{RabbitGroup, "kombu_reconnect_delay", "0.5"},
+		{RabbitGroup, "heartbeat_rate", "error"},
+		{"oslo_messaging_notifications", "topics", "a,b"},
+		{"oslo_messaging_notifications", "driver", "log,noop"},
+	}
+	for _, tc := range tests {
+		v, _ := c.Lookup(tc.group, tc.name)
+		got, err := v.Canonical()
+		if err != nil {
+			got = "error"
+		}
+		if got != tc.want {
+			t.Errorf("[%s] %s: got %q (%v), want %q", tc.group, tc.name, got, err, tc.want)
+		}
 	}
 }
