@@ -49,7 +49,7 @@ func TestBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer replies.Close()
+	defer replies.Close(context.Background())
 
 	tests := []struct {
 		name      string
@@ -143,7 +143,7 @@ func TestPoisonRejectedAfterMaxDeliveries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := p.Close(); err != nil {
+	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -152,7 +152,7 @@ func TestPoisonRejectedAfterMaxDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer replies.Close()
+	defer replies.Close(context.Background())
 	r := nextReply(t, replies)
 	if r.Failure == nil || !strings.Contains(r.Failure.Message, "over max_deliveries 3") {
 		t.Errorf("got %+v, want a failure saying it is over max_deliveries", r.Failure)

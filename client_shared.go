@@ -92,12 +92,14 @@ func (s *clientShared) close() error {
 		return nil
 	}
 	s.closed = true
+	ctx, cancel := context.WithTimeout(context.Background(), CloseTimeout)
+	defer cancel()
 	var err error
 	if s.rq != nil {
 		err = s.rq.close()
 	}
 	if s.ownTr {
-		err = errors.Join(err, s.tr.Close())
+		err = errors.Join(err, s.tr.Close(ctx))
 	}
 	return err
 }

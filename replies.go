@@ -53,7 +53,7 @@ func startReplyQueue(ctx context.Context, tr transport.Transport, cfg *Config) (
 		Prefetch: replyPrefetch, PollTimeout: cfg.PollTimeout.Std(), HeartbeatInterval: beat, Logger: rq.log,
 	})
 	if err != nil {
-		return nil, errors.Join(err, p.Close())
+		return nil, errors.Join(err, p.Close(ctx))
 	}
 	return rq, rq.lis.Start()
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/rpcexec/rpcexec/transport"
 )
 
-// ErrServerStopped is returned by Start on a server that has been stopped.
+// ErrServerStopped is returned by Start on a server that has been stopped,
+// also when Stop came while Start was waiting for the broker.
 var ErrServerStopped = errors.New("rpcexec: server stopped")
 
 // Server is an RPC server: it consumes a target's queues and answers
@@ -24,16 +25,35 @@ type Server struct {
 	cfg    Config
 	target Target
 	disp   *dispatch.Dispatcher
-	tr     transport.Transport
-	ownTr  bool // the server opened tr and closes it
+	given  transport.Transport // from WithServerTransport; stays open
 
-	mu      sync.Mutex
-	started bool
-	stopped bool
-	exec    executor.Executor
-	lis     *listener.Listener
-	done    chan struct{}
-	stopErr error
+	mu          sync.Mutex
+	state       serverState
+	cancelStart context.CancelFunc // ends a Start under way
+	starting    chan struct{}      // closed when that Start has returned
+	run         *running           // set while running
+	stopCtx     context.Context    // the first Stop's or Close's: bounds the shutdown
+	closeNow    bool               // stopped by Close: running tasks are not waited for
+	done        chan struct{}      // closed once everything the server owns has stopped
+	stopErr     error              // why stopping was not clean; read after done
+	runErr      error              // why the server stopped by itself; read after done
+}
+
+type serverState uint8
+
+const (
+	idle serverState = iota
+	starting
+	serving
+	stopped
+)
+
+// running is what a started server owns.
+type running struct {
+	tr    transport.Transport
+	ownTr bool
+	exec  executor.Executor
+	lis   *listener.Listener
 }
 
 // ServerOption adjusts a Server.
@@ -42,7 +62,7 @@ type ServerOption func(*Server)
 // WithServerTransport makes the server use tr, which stays open after the
 // server stops, instead of opening its own from Config.TransportURL.
 func WithServerTransport(tr transport.Transport) ServerOption {
-	return func(s *Server) { s.tr = tr }
+	return func(s *Server) { s.given = tr }
 }
 
 // NewServer returns a server for target answering with d. It validates cfg
@@ -51,8 +71,8 @@ func NewServer(cfg Config, target Target, d *dispatch.Dispatcher, opts ...Server
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if target.Topic == "" || target.Server == "" {
-		return nil, fmt.Errorf("%w: a server target needs Topic and Server, got %+v", ErrInvalidConfig, target)
+	if err := target.transport(&cfg).Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	if d == nil {
 		return nil, fmt.Errorf("%w: a server needs a dispatcher", ErrInvalidConfig)
@@ -65,135 +85,92 @@ func NewServer(cfg Config, target Target, d *dispatch.Dispatcher, opts ...Server
 }
 
 // Start opens the transport if needed, declares the target's queues and
-// starts the listener loop. It returns once the server is consuming.
-func (s *Server) Start(ctx context.Context) (err error) {
+// starts the listener loop. It returns once the server is consuming; on
+// RabbitMQ it waits for the broker (retrying as rabbit_retry_* say) until
+// ctx ends or Stop is called. A failed Start may be tried again.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	switch s.state {
+	case stopped:
+		s.mu.Unlock()
+		return ErrServerStopped
+	case serving:
+		s.mu.Unlock()
+		return nil
+	case starting:
+		wait := s.starting
+		s.mu.Unlock()
+		<-wait
+		return s.Start(ctx)
+	}
+	s.state = starting
+	ctx, s.cancelStart = context.WithCancel(ctx)
+	s.starting = make(chan struct{})
+	s.mu.Unlock()
+
+	r, err := s.open(ctx) // network I/O: without the lock, so Stop can end it
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.cancelStart()
+	close(s.starting)
 	switch {
-	case s.stopped:
-		return ErrServerStopped
-	case s.started:
-		return nil
-	}
-	if s.tr == nil {
-		if s.tr, err = OpenTransport(ctx, s.cfg); err != nil {
-			return err
+	case s.state == stopped: // Stop came meanwhile and waits for done
+		if r != nil {
+			_ = r.lis.Close()
+			_ = s.shutdown(r, s.stopCtx, true)
 		}
-		s.ownTr = true
+		close(s.done)
+		return ErrServerStopped
+	case err != nil:
+		s.state = idle
+		return err
 	}
-	prefetch := s.cfg.prefetch()
-	s.exec, err = executor.New(s.cfg.Executor,
-		executor.WithPoolSize(s.cfg.ExecutorThreadPoolSize), executor.WithMaxInFlight(prefetch))
+	s.state, s.run = serving, r
+	go s.watch(r)
+	return r.lis.Start()
+}
+
+// open builds what a running server owns: transport, executor, consumer,
+// request path and listener. On error it undoes what it built.
+func (s *Server) open(ctx context.Context) (_ *running, err error) {
+	r := &running{tr: s.given}
+	defer func() {
+		if err != nil {
+			_ = s.shutdown(r, ctx, true)
+		}
+	}()
+	if r.tr == nil {
+		if r.tr, err = OpenTransport(ctx, s.cfg); err != nil {
+			return nil, err
+		}
+		r.ownTr = true
+	}
+	inFlight := s.cfg.InFlight()
+	if r.exec, err = executor.New(s.cfg.Executor,
+		executor.WithPoolSize(s.cfg.ExecutorThreadPoolSize), executor.WithMaxInFlight(inFlight)); err != nil {
+		return nil, err
+	}
+	p, err := r.tr.Listen(ctx, s.target.transport(&s.cfg), s.cfg.QoS())
 	if err != nil {
-		return s.abortStart(err)
+		return nil, err
 	}
-	p, err := s.tr.Listen(ctx, s.target.transport(&s.cfg), prefetch)
-	if err != nil {
-		return s.abortStart(err)
-	}
-	ack, _ := listener.ParseAckPolicy(s.cfg.AckPolicy) // validated in NewServer
-	beat, _ := heartbeat.Interval(s.cfg.HeartbeatTimeoutThreshold.Std(), s.cfg.HeartbeatRate)
 	h, err := request.New(request.Options{
-		Dispatcher: s.disp, Publisher: s.tr, MaxMessageSize: s.cfg.MaxMessageSize,
+		Dispatcher: s.disp, Publisher: r.tr, MaxMessageSize: s.cfg.MaxMessageSize,
 		MaxDeliveries: s.cfg.MaxDeliveries, DedupSize: s.cfg.DedupCacheSize,
 		ReplyTimeout: s.cfg.RPCResponseTimeout.Std(), SendTracebacks: s.cfg.SendTracebacks, Logger: s.cfg.logger(),
 	})
 	if err != nil {
-		return s.abortStart(errors.Join(err, p.Close()))
+		return nil, errors.Join(err, p.Close(ctx))
 	}
-	s.lis, err = listener.New(p, s.exec, h, listener.Config{
-		Prefetch: prefetch, PollTimeout: s.cfg.PollTimeout.Std(), Ack: ack,
+	ack, _ := listener.ParseAckPolicy(s.cfg.AckPolicy) // validated in NewServer
+	beat, _ := heartbeat.Interval(s.cfg.HeartbeatTimeoutThreshold.Std(), s.cfg.HeartbeatRate)
+	r.lis, err = listener.New(p, r.exec, h, listener.Config{
+		Prefetch: inFlight, PollTimeout: s.cfg.PollTimeout.Std(), Ack: ack,
 		HeartbeatInterval: beat, Logger: s.cfg.logger(),
 	})
 	if err != nil {
-		return s.abortStart(errors.Join(err, p.Close()))
+		return nil, errors.Join(err, p.Close(ctx))
 	}
-	s.started = true
-	return s.lis.Start()
-}
-
-// abortStart undoes a failed Start.
-func (s *Server) abortStart(err error) error {
-	if s.exec != nil {
-		err = errors.Join(err, s.exec.Shutdown(context.Background()))
-		s.exec = nil
-	}
-	if s.ownTr {
-		err = errors.Join(err, s.tr.Close())
-		s.tr, s.ownTr = nil, false
-	}
-	return err
-}
-
-// Stop stops consuming at once and waits, until ctx ends, for the requests
-// being handled to finish and be acknowledged; requests received and not
-// started go back to the queue. Stop and Close are idempotent; later calls
-// wait for the first to finish and return its result.
-func (s *Server) Stop(ctx context.Context) error { return s.stop(ctx, false) }
-
-// Close stops at once without waiting for running requests: their contexts
-// are cancelled and their messages return to the queue unacknowledged.
-func (s *Server) Close() error { return s.stop(context.Background(), true) }
-
-func (s *Server) stop(ctx context.Context, now bool) error {
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
-		<-s.done
-		return s.stopErr
-	}
-	s.stopped = true
-	s.mu.Unlock()
-	defer close(s.done)
-	if !s.started {
-		return nil
-	}
-	var err error
-	if now {
-		err = s.lis.Close()
-		cancelled, cancel := context.WithCancel(ctx)
-		cancel()
-		if e := s.exec.Shutdown(cancelled); !errors.Is(e, context.Canceled) {
-			err = errors.Join(err, e)
-		}
-	} else {
-		err = errors.Join(s.lis.Stop(ctx), s.exec.Shutdown(ctx))
-	}
-	if s.ownTr {
-		err = errors.Join(err, s.tr.Close())
-	}
-	s.stopErr = err
-	return err
-}
-
-// Done is closed when the server has stopped: by Stop or Close, or by
-// itself when its transport gave up reconnecting (see Err).
-func (s *Server) Done() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lis != nil {
-		return s.lis.Done()
-	}
-	return s.done
-}
-
-// Err returns why the server stopped by itself, once Done is closed; nil
-// while it runs and after Stop or Close.
-func (s *Server) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lis == nil {
-		return nil
-	}
-	return s.lis.Err()
-}
-
-// Stats returns the listener's counters (zero before Start).
-func (s *Server) Stats() listener.Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lis == nil {
-		return listener.Stats{}
-	}
-	return s.lis.Stats()
+	return r, nil
 }

@@ -118,4 +118,4 @@ func (c *memoryConsumer) settle(ctx context.Context) error {
 	return c.p.Settle(ctx, c.acks)
 }
 
-func (c *memoryConsumer) close() error { return c.p.Close() }
+func (c *memoryConsumer) close() error { return c.p.Close(context.Background()) }

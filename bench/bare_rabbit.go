@@ -7,7 +7,6 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
-	"github.com/rpcexec/rpcexec/transport/rabbit"
 )
 
 // rabbitBare is the baseline on RabbitMQ: a bare amqp091-go consumer per
@@ -71,7 +70,7 @@ func (r *rabbitBare) consume(_ context.Context, queue string, prefetch int) (bar
 		return nil, err
 	}
 	// The same QoS as rpcexec's listener asks of the broker for this prefetch.
-	if err := ch.Qos(rabbit.BrokerPrefetch(prefetch), 0, false); err != nil {
+	if err := ch.Qos(min(2*prefetch, 65535), 0, false); err != nil { // as rpcexec.Config.QoS derives it
 		return nil, err
 	}
 	d, err := ch.Consume(queue, "", false, false, false, false, nil)

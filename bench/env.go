@@ -91,7 +91,7 @@ func (e *env) topicQueues() []string {
 
 // close releases the transport and, on RabbitMQ, deletes the run's queues.
 func (e *env) close() error {
-	err := e.tr.Close()
+	err := e.tr.Close(context.Background())
 	if e.uri != "" && len(e.queues) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -21,7 +21,7 @@ func (r *run) fill(ctx context.Context) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.Close(); err != nil {
+	if err := p.Close(context.Background()); err != nil {
 		return nil, err
 	}
 	stop = func() {}
@@ -91,6 +91,6 @@ func drainReplies(ctx context.Context, tr transport.Transport) (queue string, st
 	return queue, func() {
 		cancel()
 		wg.Wait()
-		_ = p.Close()
+		_ = p.Close(context.Background())
 	}, nil
 }

@@ -13,8 +13,13 @@ import (
 	"github.com/rpcexec/rpcexec/poller"
 )
 
-// ErrStopped is returned by Start on a Listener that was already stopped.
-var ErrStopped = errors.New("listener: stopped")
+// Errors of a Listener's life.
+var (
+	// ErrStopped is returned by Start on a Listener that was already stopped.
+	ErrStopped = errors.New("listener: stopped")
+	// ErrClosed is the cause handlers' contexts end with after Close.
+	ErrClosed = errors.New("listener: closed")
+)
 
 // Handler processes one message on an executor and says what the loop must
 // do with it. It must not settle the message itself. ctx ends when the
@@ -41,15 +46,16 @@ type Listener struct {
 	done chan completion
 
 	stopPolling context.CancelFunc // graceful stop: no more polls or starts
-	abort       context.CancelFunc // hard stop: handlers' ctx ends, no more waiting
+	abort       context.CancelCauseFunc // hard stop: handlers' ctx ends, no more waiting
 	polling     context.Context
 	aborted     context.Context
 
-	mu     sync.Mutex
-	state  state
-	exited chan struct{}
-	err    error // the loop's exit error, read after exited is closed
-	failed error // the poll error that ended the loop, read after exited
+	mu      sync.Mutex
+	state   state
+	closing context.Context // the first Stop's: bounds the Poller's close
+	exited  chan struct{}
+	err     error // the loop's exit error, read after exited is closed
+	failed  error // the poll error that ended the loop, read after exited
 
 	// wake cuts short the poll under way when a task finishes, so its ack is
 	// applied now rather than after the poll timeout.
@@ -82,7 +88,7 @@ func New(p poller.Poller, e executor.Executor, h Handler, cfg Config) (*Listener
 		done:   make(chan completion, cfg.Prefetch),
 		exited: make(chan struct{}),
 	}
-	l.aborted, l.abort = context.WithCancel(context.Background())
+	l.aborted, l.abort = context.WithCancelCause(context.Background())
 	l.polling, l.stopPolling = context.WithCancel(l.aborted)
 	return l, nil
 }
@@ -104,32 +110,43 @@ func (l *Listener) Start() error {
 
 // Stop stops polling at once, requeues what was received and not started,
 // and keeps acknowledging running tasks until they finish or ctx ends; then
-// it closes the Poller. It returns ctx.Err() if tasks were still running.
-// Stop is idempotent and safe from any goroutine.
+// it closes the Poller, within what is left of ctx. Its error says what was
+// still running, or what closing the Poller could not finish in time.
+// Stop is idempotent and safe from any goroutine; the first call's ctx
+// bounds the Poller's close.
 func (l *Listener) Stop(ctx context.Context) error {
-	l.stopPolling()
 	l.mu.Lock()
+	if l.closing == nil {
+		l.closing = ctx
+	}
+	l.stopPolling()
 	if l.state == idle { // never started: nothing runs, but the Poller is ours
-		l.err = l.poller.Close()
+		l.err = l.closePoller(ctx)
 		close(l.exited)
 	}
 	l.state = stopped
 	l.mu.Unlock()
 	select {
 	case <-l.exited:
-		return l.err
 	case <-ctx.Done():
-		l.abort()
+		l.abort(ctx.Err())
 		<-l.exited
-		return fmt.Errorf("listener: stop: tasks still running: %w", ctx.Err())
 	}
+	return l.err
 }
 
+// CloseTimeout bounds Close: what the Poller's close may take after the
+// running tasks are abandoned.
+const CloseTimeout = time.Second
+
 // Close stops at once: handlers' contexts end and running tasks are not
-// waited for; their messages go back to the queue when the Poller closes.
+// waited for (which is no error); their messages go back to the queue when
+// the Poller closes. It returns within CloseTimeout.
 func (l *Listener) Close() error {
-	l.abort()
-	return l.Stop(context.Background())
+	l.abort(ErrClosed)
+	ctx, cancel := context.WithTimeout(context.Background(), CloseTimeout)
+	defer cancel()
+	return l.Stop(ctx)
 }
 
 // Done is closed when the loop has exited and the Poller is closed.
@@ -151,11 +168,30 @@ func (l *Listener) Stats() Stats { return l.stats.snapshot() }
 
 func (l *Listener) run() {
 	defer close(l.exited)
-	inflight := l.loop()
-	l.drain(inflight)
-	if err := l.poller.Close(); err != nil {
-		l.err = fmt.Errorf("listener: closing poller: %w", err)
+	running := l.drain(l.loop())
+	var err error
+	if cause := context.Cause(l.aborted); running > 0 && cause != ErrClosed {
+		err = fmt.Errorf("listener: stop: %d tasks still running when stopped (their messages go back "+
+			"to the queue): %w", running, cause)
 	}
+	l.mu.Lock()
+	ctx := l.closing
+	l.mu.Unlock()
+	l.err = errors.Join(err, l.closePoller(ctx))
+}
+
+// closePoller closes the Poller within ctx, the first Stop's, or within
+// CloseTimeout when ctx is nil (the loop ended by itself).
+func (l *Listener) closePoller(ctx context.Context) error {
+	if ctx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), CloseTimeout)
+		defer cancel()
+	}
+	if err := l.poller.Close(ctx); err != nil {
+		return fmt.Errorf("listener: closing the poller: %w", err)
+	}
+	return nil
 }
 
 // loop is the listener's one goroutine while polling. It returns the number

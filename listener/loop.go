@@ -193,8 +193,8 @@ func (l *Listener) pollFailed(err error) {
 }
 
 // drain keeps settling completions until the running tasks finish or the
-// listener is aborted.
-func (l *Listener) drain(inflight int) {
+// listener is aborted, and returns how many were still running.
+func (l *Listener) drain(inflight int) int {
 	var pending []poller.Settlement
 	for inflight > 0 {
 		select {
@@ -203,7 +203,8 @@ func (l *Listener) drain(inflight int) {
 			inflight -= 1 + l.collect(&pending)
 			pending = l.settle(pending)
 		case <-l.aborted.Done():
-			return
+			return inflight
 		}
 	}
+	return 0
 }

@@ -94,6 +94,8 @@ type Poller interface {
 	Settle(ctx context.Context, batch []Settlement) error
 
 	// Close stops consuming. Messages returned by Poll and not settled go back
-	// to their queue. Close is idempotent.
-	Close() error
+	// to their queue. The network I/O it does (a close handshake) ends when
+	// ctx does, dropping the connection instead, which the broker takes the
+	// same way. Close is idempotent.
+	Close(ctx context.Context) error
 }

@@ -90,13 +90,15 @@ type Message struct {
 // Transport is a connection to a message bus, shared by servers and clients.
 type Transport interface {
 	// Listen declares t's queues and bindings (<topic>, <topic>.<server>
-	// and a fanout queue) and returns a Poller consuming all three.
+	// and a fanout queue) and returns a Poller consuming all three, each
+	// consumer with prefetch unsettled messages at most.
 	Listen(ctx context.Context, t Target, prefetch int) (poller.Poller, error)
 	// ListenReplies declares a fresh reply queue and returns its name and a
 	// Poller consuming it.
 	ListenReplies(ctx context.Context, prefetch int) (queue string, p poller.Poller, err error)
 	// Publish sends m to an address.
 	Publish(ctx context.Context, to Address, m Message) error
-	// Close releases the transport's connections. It is idempotent.
-	Close() error
+	// Close releases the transport's connections; a close handshake ends
+	// when ctx does, dropping the connection instead. It is idempotent.
+	Close(ctx context.Context) error
 }

@@ -9,6 +9,7 @@
 package pollertest
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -145,7 +146,7 @@ func settle(t *testing.T, p poller.Poller, o poller.Outcome, msgs ...*poller.Mes
 
 func closePoller(t *testing.T, p poller.Poller) {
 	t.Helper()
-	if err := p.Close(); err != nil {
+	if err := p.Close(context.Background()); err != nil {
 		t.Fatalf("Close = %v, want nil", err)
 	}
 }

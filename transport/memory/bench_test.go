@@ -39,7 +39,7 @@ func BenchmarkPublishPollAck(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer p.Close()
+			defer p.Close(context.Background())
 			ctx := context.Background()
 			var buf []poller.Settlement
 			b.ReportAllocs()
@@ -83,7 +83,7 @@ func BenchmarkPipeline(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer p.Close()
+			defer p.Close(context.Background())
 			ctx := context.Background()
 			b.ReportAllocs()
 			start := time.Now()

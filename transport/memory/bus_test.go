@@ -88,7 +88,7 @@ func TestRequeueOrder(t *testing.T) {
 	publishTo(t, b, "q", "a", "b", "c", "d")
 	p, err := b.Consume(0, "q")
 	mustDo(t, "Consume", err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	msgs, err := p.Poll(t.Context(), 0, 3)
 	mustDo(t, "Poll", err)
 	publishTo(t, b, "q", "e", "f", "g") // the queue is full again: d e f g
@@ -150,7 +150,7 @@ func TestDeadLetter(t *testing.T) {
 	skew.Store(int64(time.Minute))
 	p, err := b.Consume(0, "work")
 	mustDo(t, "Consume", err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	msgs, err := p.Poll(t.Context(), 0, 10)
 	mustDo(t, "Poll", err)
 	if got := bodiesOf(msgs); !slices.Equal(got, []string{"bad"}) {
@@ -160,7 +160,7 @@ func TestDeadLetter(t *testing.T) {
 
 	d, err := b.Consume(0, "dead")
 	mustDo(t, "Consume", err)
-	defer d.Close()
+	defer d.Close(context.Background())
 	dead, err := d.Poll(t.Context(), 0, 10)
 	mustDo(t, "Poll", err)
 	want := []struct{ body, reason string }{{"stale", "expired"}, {"bad", "rejected"}}
@@ -188,11 +188,11 @@ func TestAutoDelete(t *testing.T) {
 	mustDo(t, "Consume", err)
 	p2, err := b.Consume(1, "reply")
 	mustDo(t, "Consume", err)
-	mustDo(t, "Close", p1.Close())
+	mustDo(t, "Close", p1.Close(context.Background()))
 	if s, err := b.Stats("reply"); err != nil || s.Consumers != 1 {
 		t.Fatalf("after closing one of two consumers, Stats = %+v, %v; want 1 consumer", s, err)
 	}
-	mustDo(t, "Close", p2.Close())
+	mustDo(t, "Close", p2.Close(context.Background()))
 	if _, err := b.Stats("reply"); !errors.Is(err, ErrNoQueue) {
 		t.Errorf("after closing the last consumer, Stats error = %v, want %v", err, ErrNoQueue)
 	}
@@ -208,7 +208,7 @@ func TestDeleteQueue(t *testing.T) {
 	publishTo(t, b, "gone", "lost")
 	p, err := b.Consume(0, "gone")
 	mustDo(t, "Consume", err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	deleted := make(chan error, 1)
 	timer := time.AfterFunc(20*time.Millisecond, func() { deleted <- b.DeleteQueue("gone") })
 	defer timer.Stop()
@@ -234,7 +234,7 @@ func TestFairness(t *testing.T) {
 	publishTo(t, b, "calm", "c1", "c2", "c3")
 	p, err := b.Consume(0, "busy", "calm")
 	mustDo(t, "Consume", err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	for _, want := range [][]string{{"b1", "b2", "c1", "c2"}, {"c3", "b3", "b4", "b5"}, {"b6"}} {
 		msgs, err := p.Poll(t.Context(), 0, 4)
 		mustDo(t, "Poll", err)

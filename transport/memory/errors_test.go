@@ -66,7 +66,7 @@ func TestInvalidArguments(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			defer p.Close()
+			defer p.Close(context.Background())
 			_, err = p.Poll(context.Background(), 0, 0)
 			return err
 		}, ErrInvalidArgument},
@@ -91,10 +91,10 @@ func TestSettleErrors(t *testing.T) {
 	publishTo(t, b, "q", "1", "2", "3")
 	p, err := b.Consume(0, "q")
 	mustDo(t, "Consume", err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	other, err := b.Consume(0, "q")
 	mustDo(t, "Consume", err)
-	defer other.Close()
+	defer other.Close(context.Background())
 	mine, err := p.Poll(t.Context(), 0, 2)
 	mustDo(t, "Poll", err)
 	theirs, err := other.Poll(t.Context(), 0, 1)
@@ -141,7 +141,7 @@ func TestStats(t *testing.T) {
 		t.Errorf("Stats = %+v, %v; want %+v", got, err, want)
 	}
 	mustDo(t, "Settle", p.Settle(t.Context(), acks(msgs[:1])))
-	mustDo(t, "Close", p.Close())
+	mustDo(t, "Close", p.Close(context.Background()))
 	want = QueueStats{Ready: 2, Unacked: 0, Consumers: 0, Limit: 7}
 	if got, err := b.Stats("q"); err != nil || got != want {
 		t.Errorf("after Close, Stats = %+v, %v; want %+v", got, err, want)

@@ -31,7 +31,7 @@ func TestContract(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Consume: %v", err)
 			}
-			t.Cleanup(func() { _ = p.Close() })
+			t.Cleanup(func() { _ = p.Close(context.Background()) })
 			return p
 		},
 		Publish: func(t *testing.T, queue string, body []byte) error {
@@ -62,7 +62,7 @@ func drain(t *testing.T, b *Bus, queue string) []string {
 	t.Helper()
 	p, err := b.Consume(0, queue)
 	mustDo(t, "Consume "+queue, err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	msgs, err := p.Poll(t.Context(), 0, 1000)
 	mustDo(t, "Poll "+queue, err)
 	var got []string
@@ -170,7 +170,7 @@ func TestWakeOnPublishToAnyQueue(t *testing.T) {
 	declare(t, b, []string{"q1", "q2"}, QueueOptions{})
 	p, err := b.Consume(10, "q1", "q2")
 	mustDo(t, "Consume", err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	published := make(chan error, 1)
 	timer := time.AfterFunc(20*time.Millisecond, func() {
 		published <- b.Publish(context.Background(), "", "q2", Publishing{Body: []byte("hi")})

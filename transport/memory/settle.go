@@ -142,7 +142,7 @@ func requeue(back []held) {
 // Close implements poller.Poller: unsettled messages go back to the head of
 // their queues as redeliveries, and an auto-delete queue left without
 // consumers is deleted.
-func (p *Poller) Close() error {
+func (p *Poller) Close(context.Context) error {
 	if p.closed {
 		return nil
 	}

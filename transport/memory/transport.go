@@ -130,7 +130,7 @@ func (m *Transport) Publish(ctx context.Context, to transport.Address, msg trans
 
 // Close implements transport.Transport. The bus itself lives on for other
 // users.
-func (m *Transport) Close() error {
+func (m *Transport) Close(context.Context) error {
 	m.closed.Store(true)
 	return nil
 }

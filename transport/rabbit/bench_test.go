@@ -106,7 +106,7 @@ func consumePoller(b *testing.B, r *rabbit, queue string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer p.Close()
+	defer p.Close(context.Background())
 	ctx := context.Background()
 	var acks []poller.Settlement
 	for got := 0; got < b.N; {

@@ -107,7 +107,7 @@ func newDialer(u transport.URL, o Options, tlsc *tls.Config, purpose string) *di
 
 // connector adapts dial to poller/amqp, naming the broker in errors.
 func (d *dialer) connector() connector {
-	return func(ctx context.Context) (*amqp091.Connection, error) {
+	return func(ctx context.Context) (*link, error) {
 		c, h, err := d.dial(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("rabbit: connect to %s: %w", h.String(), err)
@@ -118,7 +118,7 @@ func (d *dialer) connector() connector {
 
 // dial makes one connection attempt, to the next host in failover order,
 // and says which host it tried. ctx bounds the whole attempt.
-func (d *dialer) dial(ctx context.Context) (*amqp091.Connection, transport.Host, error) {
+func (d *dialer) dial(ctx context.Context) (*link, transport.Host, error) {
 	h := d.order.take()
 	if err := ctx.Err(); err != nil {
 		return nil, h, err
@@ -127,7 +127,7 @@ func (d *dialer) dial(ctx context.Context) (*amqp091.Connection, transport.Host,
 	if user == "" { // kombu's default, which oslo URLs without credentials rely on
 		user, pass = "guest", "guest"
 	}
-	var raw net.Conn
+	var raw *socket
 	var stop func() bool
 	cfg := amqp091.Config{
 		// Fresh values per attempt: amqp091 writes into the properties table.
@@ -143,9 +143,9 @@ func (d *dialer) dial(ctx context.Context) (*amqp091.Connection, transport.Host,
 			}
 			// amqp091 clears this deadline once the handshake is done.
 			_ = c.SetDeadline(time.Now().Add(dialTimeout))
-			raw = c
-			stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
-			return c, nil
+			raw = newSocket(c)
+			stop = context.AfterFunc(ctx, raw.kill)
+			return raw, nil
 		},
 	}
 	if d.tls != nil {
@@ -169,5 +169,5 @@ func (d *dialer) dial(ctx context.Context) (*amqp091.Connection, transport.Host,
 		}
 		return nil, h, err
 	}
-	return c, h, nil
+	return &link{Connection: c, sock: raw}, h, nil
 }

@@ -75,7 +75,7 @@ func openRabbit(t *testing.T, u transport.URL, o Options) *Rabbit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { r.Close() })
+	t.Cleanup(func() { r.Close(context.Background()) })
 	return r
 }
 

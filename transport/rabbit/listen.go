@@ -28,7 +28,7 @@ func (r *Rabbit) Listen(ctx context.Context, t transport.Target, prefetch int) (
 	if err != nil {
 		return nil, fmt.Errorf("rabbit: listening on %s at %s: %w", name, r.url, err)
 	}
-	return &droppingPoller{Poller: p, drop: func() { r.deleteQueue(fanout) }}, nil
+	return &droppingPoller{Poller: p, drop: func(ctx context.Context) { r.deleteQueue(ctx, fanout) }}, nil
 }
 
 // ListenReplies implements transport.Transport with a new reply_<uuid hex> queue,
@@ -43,7 +43,7 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 	if err != nil {
 		return "", nil, fmt.Errorf("rabbit: listening for replies at %s: %w", r.url, err)
 	}
-	return queue, &droppingPoller{Poller: p, drop: func() { r.deleteQueue(queue) }}, nil
+	return queue, &droppingPoller{Poller: p, drop: func(ctx context.Context) { r.deleteQueue(ctx, queue) }}, nil
 }
 
 // listen starts a poller on a connection of its own that declares qs on
@@ -53,7 +53,7 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 // error about the declarations themselves is returned at once.
 func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queue, prefetch int) (*Poller, error) {
 	d := newDialer(r.url, r.opts, r.tls, purpose)
-	o := consumeOptions{Prefetch: BrokerPrefetch(prefetch), RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries, Logger: r.opts.Logger}
+	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries, Logger: r.opts.Logger}
 	for attempt := 1; ; attempt++ {
 		p, err := startPoller(ctx, d.connector(), declarer(qs, r.opts), o)
 		if err == nil {
@@ -72,51 +72,43 @@ func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queu
 	}
 }
 
-// BrokerPrefetch is the QoS asked of the broker for a listener that runs at
-// most inFlight messages at once: twice as many, so that when a task
-// finishes the next message is already here instead of one ack-to-delivery
-// round trip away. With the QoS equal to the in-flight bound, every slot
-// idled for that round trip: the goroutine executor with 10 ms tasks and 128
-// slots ran at 0.76 of 128/10 ms on a loaded broker, and at 0.92 with this.
-// The extra messages wait unacknowledged and go back to the queue if the
-// connection closes; the listener still starts at most inFlight.
-func BrokerPrefetch(inFlight int) int { return min(2*inFlight, 65535) }
-
 // droppingPoller deletes its own queue (a server's fanout queue, a reply
 // queue) when closed. It embeds the concrete poller so that its heartbeat
 // check stays visible to the listener.
 type droppingPoller struct {
 	*Poller
-	drop func()
+	drop func(ctx context.Context)
 }
 
-// Close closes the poller, then deletes the queue once.
-func (p *droppingPoller) Close() error {
-	err := p.Poller.Close()
+// Close closes the poller, then deletes the queue once, both within ctx.
+func (p *droppingPoller) Close(ctx context.Context) error {
+	err := p.Poller.Close(ctx)
 	if p.drop != nil {
-		p.drop()
+		p.drop(ctx)
 		p.drop = nil
 	}
 	return err
 }
 
-// deleteQueue deletes a queue over a publishing connection, best effort:
-// when it fails the queue still expires (x-expires).
-func (r *Rabbit) deleteQueue(name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+// deleteQueue deletes a queue over a publishing connection, best effort
+// within ctx and closeTimeout: when it fails the queue still expires
+// (x-expires).
+func (r *Rabbit) deleteQueue(ctx context.Context, name string) {
+	ctx, cancel := context.WithTimeout(ctx, closeTimeout)
 	defer cancel()
 	c, _, err := r.pool.get(ctx)
 	if err != nil {
 		r.opts.Logger.Warn("rabbit: queue left to expire", "queue", name, "err", err)
 		return
 	}
+	stop := c.conn.bound(ctx)
 	ch, err := c.conn.Channel()
 	if err == nil {
 		_, err = ch.QueueDelete(name, false, false, false)
 		_ = ch.Close()
 	}
-	if err != nil {
-		r.opts.Logger.Warn("rabbit: queue left to expire", "queue", name, "err", err)
+	if !stop() || err != nil {
+		r.opts.Logger.Warn("rabbit: queue left to expire", "queue", name, "err", errors.Join(err, ctx.Err()))
 		r.pool.discard(c)
 		return
 	}

@@ -69,7 +69,7 @@ func TestListen(t *testing.T) {
 		t.Errorf("got messages from %q; want <topic>, <topic>.<server>, <topic>_fanout_<uuid hex>", queues)
 	}
 	deleteLater(t, c, []string{fanout}, nil)
-	if err := p.Close(); err != nil {
+	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rawChannel(t, c).QueueDeclarePassive(fanout, false, false, false, false, nil); err == nil {
@@ -85,7 +85,7 @@ func TestListenReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	defer p.Close(context.Background())
 	deleteLater(t, c, []string{q}, nil)
 	if !regexp.MustCompile(`^reply_[0-9a-f]{32}$`).MatchString(q) {
 		t.Errorf("reply queue %q, want reply_<uuid hex>", q)
@@ -123,7 +123,7 @@ func TestListenWaitsForBroker(t *testing.T) {
 		if res.err != nil {
 			t.Fatal(res.err)
 		}
-		res.p.Close()
+		res.p.Close(context.Background())
 	case <-time.After(10 * time.Second):
 		t.Fatal("Listen did not return after the broker came back")
 	}

@@ -29,7 +29,7 @@ func TestNewFails(t *testing.T) {
 	}{
 		{
 			name:    "connector fails",
-			connect: func(context.Context) (*amqp091.Connection, error) { return nil, errBoom },
+			connect: func(context.Context) (*link, error) { return nil, errBoom },
 			declare: declareQueue(q, nil), o: good, wantErr: errBoom, want: "rabbit: connecting",
 		},
 		{
@@ -82,7 +82,7 @@ func TestNewFails(t *testing.T) {
 			}
 			p, err := startPoller(ctx, tt.connect, tt.declare, tt.o)
 			if err == nil {
-				p.Close()
+				p.Close(context.Background())
 				t.Fatalf("New = nil error, want one containing %q", tt.want)
 			}
 			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.want) {

@@ -206,10 +206,10 @@ func count(v any) (int, bool) {
 }
 
 // Close implements poller.Poller: it stops a reconnect attempt under way,
-// closes the connection (the broker requeues what was not settled) and
-// waits for every goroutine the Poller started. Later calls of the other
-// methods return poller.ErrClosed.
-func (p *Poller) Close() error {
+// closes the connection within ctx (the broker requeues what was not
+// settled) and waits for every goroutine the Poller started. Later calls of
+// the other methods return poller.ErrClosed.
+func (p *Poller) Close(ctx context.Context) error {
 	if p.closed {
 		return nil
 	}
@@ -223,7 +223,7 @@ func (p *Poller) Close() error {
 	if s == nil {
 		return flushErr
 	}
-	if err := s.close(); err != nil {
+	if err := s.close(ctx); err != nil {
 		return fmt.Errorf("rabbit: closing the connection (the broker requeues unsettled messages all the same): %w", err)
 	}
 	return flushErr

@@ -25,7 +25,7 @@ var errInvalidConsume = errors.New("rabbit: invalid consumer options")
 // ctx is done, also in the middle of the AMQP handshake, and it must leave
 // amqp091's Config.Recovery nil: the Poller recovers by itself (see
 // consume_doc.go).
-type connector func(ctx context.Context) (*amqp091.Connection, error)
+type connector func(ctx context.Context) (*link, error)
 
 // declarerFunc declares, on a fresh channel, what the poller consumes
 // (exchanges, queues, bindings) and returns the queue names to consume. It

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/poller"
 	"github.com/rpcexec/rpcexec/poller/pollertest"
+	"github.com/rpcexec/rpcexec/transport"
 )
 
 // The tests need RabbitMQ (brokertest.URL skips them without it, saying how
@@ -120,38 +120,16 @@ func declareQueue(queue string, args amqp091.Table) declarerFunc {
 	}
 }
 
-// handshakeTimeout bounds a test connection attempt against a mute peer.
-const handshakeTimeout = 10 * time.Second
-
-// dial is a connector for rawURL asking for heartbeat hb (0: amqp091's
-// default). It honours ctx during the handshake as the transport's does.
+// dial is the transport's own connector for rawURL, asking the broker for
+// heartbeat hb (0: none).
 func dial(rawURL string, hb time.Duration) connector {
-	return func(ctx context.Context) (*amqp091.Connection, error) {
-		var raw net.Conn
-		var stop func() bool
-		cfg := amqp091.Config{
-			Heartbeat: hb,
-			Dial: func(network, addr string) (net.Conn, error) {
-				c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-				if err != nil {
-					return nil, err
-				}
-				_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
-				raw = c
-				stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
-				return c, nil
-			},
-		}
-		c, err := amqp091.DialConfig(rawURL, cfg)
-		if stop != nil && !stop() && err == nil {
-			c.Close()
-			err = ctx.Err()
-		}
-		if err != nil && raw != nil {
-			raw.Close() // amqp091's reader outlives a failed handshake otherwise
-		}
-		return c, err
+	u, err := transport.ParseURL(rawURL)
+	if err != nil {
+		panic(err) // a test's own constant
 	}
+	o := DefaultOptions()
+	o.Heartbeat = hb * 3 / 2 // brokerHeartbeat asks for 2/3 of the threshold
+	return newDialer(u, o, nil, "test").connector()
 }
 
 // via returns rawURL with its host replaced by addr.
@@ -176,7 +154,7 @@ func testPoller(t testing.TB, c connector, d declarerFunc, o consumeOptions) *Po
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	t.Cleanup(func() { p.Close() })
+	t.Cleanup(func() { p.Close(context.Background()) })
 	return p
 }
 

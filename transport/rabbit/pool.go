@@ -15,7 +15,7 @@ import (
 // for the message in flight; amqp091's returns and closes need a reader,
 // and the buffers of one are enough for one message.
 type pubConn struct {
-	conn    *amqp091.Connection
+	conn    *link
 	ch      *amqp091.Channel
 	host    transport.Host
 	returns chan amqp091.Return // the in-flight message came back unroutable
@@ -45,7 +45,7 @@ func openPubConn(ctx context.Context, d *dialer) (*pubConn, transport.Host, erro
 
 func (c *pubConn) broken() bool { return c.conn.IsClosed() || c.ch.IsClosed() }
 
-func (c *pubConn) close() { _ = c.conn.CloseDeadline(time.Now().Add(closeTimeout)) }
+func (c *pubConn) close(ctx context.Context) { _ = c.conn.closeWithin(ctx) }
 
 // pool holds up to rpc_conn_pool_size publishing connections, opened when
 // needed and reused last-in first-out: the most recently used connection
@@ -121,7 +121,7 @@ func (p *pool) add(ctx context.Context) (*pubConn, transport.Host, error) {
 	}
 	p.mu.Unlock()
 	if closed {
-		c.close()
+		c.conn.drop()
 		<-p.slots
 		return nil, h, transport.ErrClosed
 	}
@@ -146,7 +146,7 @@ func (p *pool) discard(c *pubConn) {
 	p.mu.Lock()
 	delete(p.all, c)
 	p.mu.Unlock()
-	c.close()
+	c.conn.drop()
 	<-p.slots
 }
 
@@ -158,8 +158,8 @@ func (p *pool) signal() {
 }
 
 // close closes every connection, idle or in use (their publishes fail),
-// and fails later gets. It is idempotent.
-func (p *pool) close() {
+// within ctx, and fails later gets. It is idempotent.
+func (p *pool) close(ctx context.Context) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -172,7 +172,7 @@ func (p *pool) close() {
 	close(p.done)
 	var wg sync.WaitGroup // in parallel: a silent broker makes each close wait closeTimeout
 	for c := range all {
-		wg.Go(c.close)
+		wg.Go(func() { c.close(ctx) })
 	}
 	wg.Wait()
 }

@@ -59,7 +59,7 @@ func TestClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		if err := r.Close(); err != nil {
+		if err := r.Close(context.Background()); err != nil {
 			t.Errorf("Close %d: %v", i+1, err)
 		}
 	}
@@ -89,7 +89,7 @@ func TestCloseStopsRetries(t *testing.T) {
 		done <- r.Publish(context.Background(), transport.ReplyAddress("reply_x"), transport.Message{Body: []byte("{}")})
 	}()
 	eventually(t, 5*time.Second, "the publish waits to retry", func() bool { return retries.Load() == 1 })
-	r.Close()
+	r.Close(context.Background())
 	select {
 	case err := <-done:
 		if !errors.Is(err, transport.ErrClosed) {

@@ -81,7 +81,11 @@ func (r *Rabbit) publishOnce(ctx context.Context, to transport.Address, mandator
 		// A return comes before the confirm of its message, on the same
 		// channel, so it is here by now if there is one.
 		select {
-		case ret := <-c.returns:
+		case ret, ok := <-c.returns:
+			if !ok { // the channel closed after the confirm: the broker has the message
+				r.pool.discard(c)
+				return h, nil
+			}
 			r.pool.put(c)
 			return h, fmt.Errorf("%w: exchange %s has no queue for routing key %q (%s)",
 				transport.ErrUnroutable, exchangeLabel(ret.Exchange), ret.RoutingKey, ret.ReplyText)

@@ -64,9 +64,10 @@ func (r *Rabbit) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close implements transport.Transport: it closes the publishing connections, which
-// fails publishes in flight with transport.ErrClosed. It is idempotent.
-func (r *Rabbit) Close() error {
-	r.pool.close()
+// Close implements transport.Transport: it closes the publishing
+// connections within ctx, which fails publishes in flight with
+// transport.ErrClosed. It is idempotent.
+func (r *Rabbit) Close(ctx context.Context) error {
+	r.pool.close(ctx)
 	return nil
 }

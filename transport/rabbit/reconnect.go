@@ -34,7 +34,7 @@ type attempt struct {
 func (r *retry) abandon() {
 	r.wg.Wait()
 	if a := r.pending; a != nil && a.s != nil {
-		_ = a.s.close()
+		_ = a.s.close(context.Background())
 	}
 	r.pending = nil
 }
@@ -45,7 +45,9 @@ func (r *retry) abandon() {
 func (p *Poller) lose(cause error) {
 	s := p.s
 	p.s = nil
-	if err := s.close(); err != nil {
+	dead, cancel := context.WithCancel(context.Background())
+	cancel() // the connection is lost or silent: no handshake
+	if err := s.close(dead); err != nil {
 		p.o.Logger.Debug("rabbit: closing the lost connection", "generation", s.gen, "err", err)
 	}
 	p.ledger.reset()

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	amqp091 "github.com/rabbitmq/amqp091-go"
-
 	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/internal/faultproxy"
 	"github.com/rpcexec/rpcexec/internal/syncbuf"
@@ -99,7 +97,7 @@ func TestGiveUp(t *testing.T) {
 	var calls int
 	var last error
 	connect := dial(via(t, r.url, proxy.Addr()), 0)
-	counting := func(ctx context.Context) (*amqp091.Connection, error) {
+	counting := func(ctx context.Context) (*link, error) {
 		c, err := connect(ctx)
 		calls++
 		last = err
@@ -179,7 +177,7 @@ func TestCloseStopsAttempt(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	if err := p.Close(); err != nil {
+	if err := p.Close(context.Background()); err != nil {
 		t.Errorf("Close = %v", err)
 	}
 	if took := time.Since(start); took > time.Second {

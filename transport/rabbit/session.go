@@ -12,10 +12,6 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 )
 
-// closeTimeout bounds the connection.close handshake. A broker that does not
-// answer in time has its socket closed instead, which requeues the same.
-const closeTimeout = 2 * time.Second
-
 // maxBuffer bounds the fan-in channel. Deliveries beyond it wait in
 // amqp091's per-consumer buffers, so it only limits how much one Poll can
 // take without waiting.
@@ -37,7 +33,7 @@ type arrival struct {
 // forwarding goroutine per consumer: what a loss throws away whole.
 type session struct {
 	gen    uint64 // set when the Poller installs it
-	conn   *amqp091.Connection
+	conn   *link
 	ch     *amqp091.Channel
 	queues []string
 	in     chan arrival // every consumer's deliveries, merged
@@ -70,7 +66,7 @@ func open(ctx context.Context, connect connector, declare declarerFunc, prefetch
 	if !stop() {
 		<-aborted
 		if err == nil {
-			_ = s.close()
+			_ = s.close(context.Background())
 		}
 		return nil, fmt.Errorf("rabbit: setting up consumers: %w", ctx.Err())
 	}
@@ -79,7 +75,7 @@ func open(ctx context.Context, connect connector, declare declarerFunc, prefetch
 
 // setup opens the channel, sets the prefetch, declares and starts a
 // consumer and its forwarder per queue. On error it closes the connection.
-func setup(conn *amqp091.Connection, declare declarerFunc, prefetch int) (*session, error) {
+func setup(conn *link, declare declarerFunc, prefetch int) (*session, error) {
 	s := &session{
 		conn:       conn,
 		connClosed: conn.NotifyClose(make(chan *amqp091.Error, 1)),
@@ -87,7 +83,7 @@ func setup(conn *amqp091.Connection, declare declarerFunc, prefetch int) (*sessi
 		stop:       make(chan struct{}),
 	}
 	if err := s.consume(declare, prefetch); err != nil {
-		_ = s.close()
+		_ = s.close(context.Background())
 		return nil, err
 	}
 	return s, nil
@@ -194,13 +190,10 @@ func received(c chan *amqp091.Error) *amqp091.Error {
 // close closes the connection, which closes the channel, cancels the
 // consumers and makes the broker requeue what was not settled, and waits for
 // the forwarders. An already closed connection is not an error.
-func (s *session) close() error {
+func (s *session) close(ctx context.Context) error {
 	close(s.stop)
-	err := s.conn.CloseDeadline(time.Now().Add(closeTimeout))
+	err := s.conn.closeWithin(ctx)
 	s.wg.Wait()
-	if errors.Is(err, amqp091.ErrClosed) {
-		return nil
-	}
 	return err
 }
 

@@ -83,7 +83,7 @@ func TestCloseSendsHeldBack(t *testing.T) {
 	if len(p.ops) != 0 {
 		t.Fatalf("acks above outstanding tag 1 sent at once as %+v, want them held back", p.ops)
 	}
-	if err := p.Close(); err != nil {
+	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	again := testPoller(t, dial(r.url, 0), declareQueue(q, nil), consumeOptions{Prefetch: 10})
