@@ -51,11 +51,17 @@ func (s *Server) stop(ctx context.Context, now bool) error {
 			r.lis.Stop(ctx)
 		}
 	}
+	if prev != stopped {
+		// Every step of the shutdown is bounded by ctx, so once it ends what
+		// is left (dropping connections) takes no time: wait for it all.
+		<-s.done
+		return s.stopErr
+	}
 	select {
 	case <-s.done:
 		return s.stopErr
 	case <-ctx.Done():
-		return fmt.Errorf("rpcexec: stop: %w while another Stop or Close was still shutting down", ctx.Err())
+		return fmt.Errorf("rpcexec: stop: %w while an earlier Stop or Close was still shutting down", ctx.Err())
 	}
 }
 

@@ -92,7 +92,11 @@ func (p *PoolExecutor) finish() {
 func (p *PoolExecutor) Shutdown(ctx context.Context) error {
 	p.tracker.close()
 	p.stopOnce.Do(func() { go p.stop() })
-	return waitFor(ctx, p.stopped)
+	if err := waitFor(ctx, p.tracker.idle); err != nil {
+		return err
+	}
+	<-p.stopped // no task left: releasing the idle workers takes no time
+	return nil
 }
 
 // stop releases the ants pool once the last task has left. It runs on its own
