@@ -45,7 +45,7 @@ type Listener struct {
 	// prefetch, and in-flight never exceeds it, so sends never block.
 	done chan completion
 
-	stopPolling context.CancelFunc // graceful stop: no more polls or starts
+	stopPolling context.CancelFunc      // graceful stop: no more polls or starts
 	abort       context.CancelCauseFunc // hard stop: handlers' ctx ends, no more waiting
 	polling     context.Context
 	aborted     context.Context
