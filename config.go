@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/rpcexec/rpcexec/executor"
-	"github.com/rpcexec/rpcexec/heartbeat"
 	"github.com/rpcexec/rpcexec/listener"
 	"github.com/rpcexec/rpcexec/request"
+	"github.com/rpcexec/rpcexec/transport"
+	"github.com/rpcexec/rpcexec/transport/rabbit"
 )
 
 // ErrInvalidConfig is wrapped by every configuration error.
@@ -76,10 +77,17 @@ type Config struct {
 	PublishRetry    int `yaml:"publish_retry" json:"publish_retry"`
 	RPCConnPoolSize int `yaml:"rpc_conn_pool_size" json:"rpc_conn_pool_size"`
 
-	// RabbitMQ queues, as oslo.messaging declares them.
+	// RabbitMQ queues, as oslo.messaging declares them: they must match the
+	// services sharing a topic.
 	AMQPDurableQueues bool `yaml:"amqp_durable_queues" json:"amqp_durable_queues"`
 	AMQPAutoDelete    bool `yaml:"amqp_auto_delete" json:"amqp_auto_delete"`
 	RabbitQuorumQueue bool `yaml:"rabbit_quorum_queue" json:"rabbit_quorum_queue"`
+	// Quorum queue arguments (0: not set). The delivery limit makes the
+	// broker drop or dead-letter a message delivered that often, across
+	// processes: what bounds a message that crashes every server.
+	RabbitQuorumDeliveryLimit   int `yaml:"rabbit_quorum_delivery_limit" json:"rabbit_quorum_delivery_limit"`
+	RabbitQuorumMaxMemoryLength int `yaml:"rabbit_quorum_max_memory_length" json:"rabbit_quorum_max_memory_length"`
+	RabbitQuorumMaxMemoryBytes  int `yaml:"rabbit_quorum_max_memory_bytes" json:"rabbit_quorum_max_memory_bytes"`
 
 	// TLS (amqps:// or ssl = true); server certificates are verified.
 	SSL         bool   `yaml:"ssl" json:"ssl"`
@@ -92,38 +100,45 @@ type Config struct {
 }
 
 // DefaultConfig returns oslo.messaging's defaults, on the embedded bus.
+// Each default has one owner: the executor, listener, request path and
+// RabbitMQ packages own theirs.
 func DefaultConfig() Config {
+	r := rabbit.DefaultOptions()
 	return Config{
 		TransportURL:              "memory://",
-		ControlExchange:           "openstack",
+		ControlExchange:           transport.DefaultExchange,
 		Executor:                  executor.Pool,
 		ExecutorThreadPoolSize:    executor.DefaultPoolSize,
 		AckPolicy:                 listener.AckAfter.String(),
 		PollTimeout:               Duration(listener.DefaultPollTimeout),
 		DedupCacheSize:            request.DefaultDedupSize,
 		RPCResponseTimeout:        Duration(60 * time.Second),
-		HeartbeatTimeoutThreshold: Duration(heartbeat.DefaultThreshold),
-		HeartbeatRate:             heartbeat.DefaultRate,
-		MaxMessageSize:            16 << 20,
-		MaxDeliveries:             5,
-		RabbitRetryInterval:       Duration(time.Second),
-		RabbitRetryBackoff:        Duration(2 * time.Second),
-		RabbitIntervalMax:         Duration(30 * time.Second),
-		KombuFailoverStrategy:     "round-robin",
-		PublishRetry:              -1,
-		RPCConnPoolSize:           30,
+		HeartbeatTimeoutThreshold: Duration(r.Heartbeat),
+		HeartbeatRate:             r.HeartbeatRate,
+		MaxMessageSize:            request.DefaultMaxMessageSize,
+		MaxDeliveries:             request.DefaultMaxDeliveries,
+		RabbitRetryInterval:       Duration(r.RetryInterval),
+		RabbitRetryBackoff:        Duration(r.RetryBackoff),
+		RabbitIntervalMax:         Duration(r.IntervalMax),
+		RabbitMaxRetries:          r.MaxRetries,
+		KombuFailoverStrategy:     r.FailoverStrategy,
+		PublishRetry:              r.PublishRetry,
+		RPCConnPoolSize:           r.ConnPoolSize,
 	}
 }
 
 // Validate checks every value and the rules between them. Each problem
 // names the key, the value and what is allowed; all problems are reported.
+// The rules of the transport's options are the RabbitMQ package's
+// (rabbit.Options.Validate), checked whatever the transport URL says, so a
+// configuration does not turn invalid when it moves to a broker.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key string, value any, allowed string) {
 		errs = append(errs, fmt.Errorf("%w: %s = %v: %s", ErrInvalidConfig, key, value, allowed))
 	}
-	if c.TransportURL == "" {
-		bad("transport_url", `""`, "want memory://, rabbit://, amqp:// or amqps://")
+	if _, err := transport.ParseURL(c.TransportURL); err != nil {
+		errs = append(errs, fmt.Errorf("%w: transport_url: %w", ErrInvalidConfig, err))
 	}
 	if c.ControlExchange == "" {
 		bad("control_exchange", `""`, "want an exchange name such as openstack")
@@ -134,8 +149,8 @@ func (c *Config) Validate() error {
 	if c.ExecutorThreadPoolSize <= 0 {
 		bad("executor_thread_pool_size", c.ExecutorThreadPoolSize, "want > 0")
 	}
-	if c.PrefetchCount < 0 {
-		bad("rabbit_qos_prefetch_count", c.PrefetchCount, "want ≥ 0 (0 picks twice the executor's concurrency)")
+	if c.PrefetchCount < 0 || c.PrefetchCount > math.MaxUint16 {
+		bad("rabbit_qos_prefetch_count", c.PrefetchCount, "want 0 (derived from the executor) to 65535")
 	} else if c.Executor == executor.Pool && c.PrefetchCount > 0 && c.PrefetchCount < c.ExecutorThreadPoolSize {
 		bad("rabbit_qos_prefetch_count", c.PrefetchCount, fmt.Sprintf(
 			"want ≥ executor_thread_pool_size (%d) so no worker idles, or 0", c.ExecutorThreadPoolSize))
@@ -158,28 +173,7 @@ func (c *Config) Validate() error {
 	if c.MaxDeliveries < 0 {
 		bad("max_deliveries", c.MaxDeliveries, "want ≥ 0 (0 is no bound)")
 	}
-	if c.RabbitRetryInterval <= 0 {
-		bad("rabbit_retry_interval", c.RabbitRetryInterval, "want > 0, such as 1")
-	}
-	if c.RabbitRetryBackoff < 0 {
-		bad("rabbit_retry_backoff", c.RabbitRetryBackoff, "want ≥ 0, such as 2")
-	}
-	if c.RabbitIntervalMax < c.RabbitRetryInterval {
-		bad("rabbit_interval_max", c.RabbitIntervalMax, "want ≥ rabbit_retry_interval")
-	}
-	if c.RabbitMaxRetries < 0 {
-		bad("rabbit_max_retries", c.RabbitMaxRetries, "want ≥ 0 (0 retries forever)")
-	}
-	if c.KombuFailoverStrategy != "round-robin" && c.KombuFailoverStrategy != "shuffle" {
-		bad("kombu_failover_strategy", fmt.Sprintf("%q", c.KombuFailoverStrategy), `want "round-robin" or "shuffle"`)
-	}
-	if c.PublishRetry < -1 {
-		bad("publish_retry", c.PublishRetry, "want -1 (forever), 0 (never) or a number of retries")
-	}
-	if c.RPCConnPoolSize <= 0 {
-		bad("rpc_conn_pool_size", c.RPCConnPoolSize, "want > 0")
-	}
-	if _, err := heartbeat.Interval(c.HeartbeatTimeoutThreshold.Std(), c.HeartbeatRate); err != nil {
+	if err := c.rabbitOptions().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
 	}
 	return errors.Join(errs...)

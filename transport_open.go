@@ -39,6 +39,11 @@ func (c *Config) rabbitOptions() rabbit.Options {
 		FailoverStrategy: c.KombuFailoverStrategy,
 		Queues: transport.QueueFlags{
 			Durable: c.AMQPDurableQueues, AutoDelete: c.AMQPAutoDelete, Quorum: c.RabbitQuorumQueue,
+			Limits: transport.QuorumLimits{
+				DeliveryLimit:   c.RabbitQuorumDeliveryLimit,
+				MaxMemoryLength: c.RabbitQuorumMaxMemoryLength,
+				MaxMemoryBytes:  c.RabbitQuorumMaxMemoryBytes,
+			},
 		},
 		PublishRetry: c.PublishRetry,
 		ConnPoolSize: c.RPCConnPoolSize,

@@ -12,6 +12,14 @@ import (
 	"github.com/rpcexec/rpcexec/wire"
 )
 
+// Defaults of the request path's bounds.
+const (
+	// DefaultMaxMessageSize bounds a request body and a reply: 16 MiB.
+	DefaultMaxMessageSize = 16 << 20
+	// DefaultMaxDeliveries bounds the deliveries of one message.
+	DefaultMaxDeliveries = 5
+)
+
 // Options configure a Handler. Dispatcher and Publisher are required.
 type Options struct {
 	Dispatcher *dispatch.Dispatcher

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rpcexec/rpcexec/heartbeat"
 	"github.com/rpcexec/rpcexec/transport"
 )
 
@@ -54,10 +55,11 @@ type TLSOptions struct {
 	InsecureSkipVerify bool   // for tests only; logged when set
 }
 
-// DefaultOptions returns oslo.messaging's defaults.
+// DefaultOptions returns oslo.messaging's defaults; rpcexec.DefaultConfig
+// takes its RabbitMQ defaults from here.
 func DefaultOptions() Options {
 	return Options{
-		Heartbeat: 60 * time.Second, HeartbeatRate: 3,
+		Heartbeat: heartbeat.DefaultThreshold, HeartbeatRate: heartbeat.DefaultRate,
 		RetryInterval: time.Second, RetryBackoff: 2 * time.Second, IntervalMax: 30 * time.Second,
 		FailoverStrategy: "round-robin", PublishRetry: -1, ConnPoolSize: 30,
 		Logger: slog.Default(),

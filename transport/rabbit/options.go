@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rpcexec/rpcexec/heartbeat"
 )
 
 // ErrBadOptions is wrapped by every error about Options or URL options.
@@ -46,23 +48,28 @@ func resolve(o Options, q url.Values) (Options, error) {
 	if err := applyQuery(&o, q); err != nil {
 		return o, err
 	}
-	return o, o.validate()
+	return o, o.Validate()
 }
 
-func (o Options) validate() error {
+// Validate checks every option; each problem names the option, its value
+// and what is allowed, and all of them are reported. rpcexec.Config's
+// validation of these options is this one.
+func (o Options) Validate() error {
 	var errs []error
 	bad := func(name string, v any, want string) {
 		errs = append(errs, fmt.Errorf("%w: %s = %v: %s", ErrBadOptions, name, v, want))
 	}
-	if o.Heartbeat < 0 {
-		bad("heartbeat_timeout_threshold", o.Heartbeat, "want ≥ 0 (0 disables heartbeats)")
+	if _, err := heartbeat.Interval(o.Heartbeat, o.HeartbeatRate); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrBadOptions, err))
 	}
-	if o.HeartbeatRate < 0 {
-		bad("heartbeat_rate", o.HeartbeatRate, "want > 0")
+	if o.RetryInterval <= 0 {
+		bad("rabbit_retry_interval", o.RetryInterval, "want > 0, such as 1")
 	}
-	if o.RetryInterval < 0 || o.RetryBackoff < 0 || o.IntervalMax < 0 {
-		bad("rabbit_retry_interval/rabbit_retry_backoff/rabbit_interval_max",
-			[]time.Duration{o.RetryInterval, o.RetryBackoff, o.IntervalMax}, "want ≥ 0")
+	if o.RetryBackoff < 0 {
+		bad("rabbit_retry_backoff", o.RetryBackoff, "want ≥ 0, such as 2")
+	}
+	if o.IntervalMax < o.RetryInterval {
+		bad("rabbit_interval_max", o.IntervalMax, "want ≥ rabbit_retry_interval")
 	}
 	if o.MaxRetries < 0 {
 		bad("rabbit_max_retries", o.MaxRetries, "want ≥ 0 (0 retries forever)")
@@ -71,13 +78,22 @@ func (o Options) validate() error {
 		bad("kombu_failover_strategy", strconv.Quote(o.FailoverStrategy), `want "round-robin" or "shuffle"`)
 	}
 	if o.PublishRetry < -1 {
-		bad("publish retry", o.PublishRetry, "want -1 (forever), 0 (never) or N > 0")
+		bad("publish_retry", o.PublishRetry, "want -1 (forever), 0 (never) or a number of retries")
 	}
-	if o.ConnPoolSize < 0 {
+	if o.ConnPoolSize <= 0 {
 		bad("rpc_conn_pool_size", o.ConnPoolSize, "want > 0")
 	}
 	if o.Queues.Quorum && o.Queues.AutoDelete {
 		bad("amqp_auto_delete", true, "quorum queues (rabbit_quorum_queue) cannot auto-delete; unset one")
+	}
+	for name, n := range map[string]int{
+		"rabbit_quorum_delivery_limit":    o.Queues.Limits.DeliveryLimit,
+		"rabbit_quorum_max_memory_length": o.Queues.Limits.MaxMemoryLength,
+		"rabbit_quorum_max_memory_bytes":  o.Queues.Limits.MaxMemoryBytes,
+	} {
+		if n < 0 {
+			bad(name, n, "want ≥ 0 (0: no limit)")
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -85,20 +101,23 @@ func (o Options) validate() error {
 // queryOptions are the oslo.messaging options a transport URL may carry,
 // each with how it sets Options.
 var queryOptions = map[string]func(o *Options, v string) error{
-	"ssl":                         boolOpt(func(o *Options) *bool { return &o.TLS.Enabled }),
-	"ssl_ca_file":                 func(o *Options, v string) error { o.TLS.CAFile = v; return nil },
-	"ssl_cert_file":               func(o *Options, v string) error { o.TLS.CertFile = v; return nil },
-	"ssl_key_file":                func(o *Options, v string) error { o.TLS.KeyFile = v; return nil },
-	"heartbeat_timeout_threshold": secondsOpt(func(o *Options) *time.Duration { return &o.Heartbeat }),
-	"heartbeat_rate":              intOpt(func(o *Options) *int { return &o.HeartbeatRate }),
-	"rabbit_retry_interval":       secondsOpt(func(o *Options) *time.Duration { return &o.RetryInterval }),
-	"rabbit_retry_backoff":        secondsOpt(func(o *Options) *time.Duration { return &o.RetryBackoff }),
-	"rabbit_interval_max":         secondsOpt(func(o *Options) *time.Duration { return &o.IntervalMax }),
-	"kombu_failover_strategy":     func(o *Options, v string) error { o.FailoverStrategy = v; return nil },
-	"amqp_durable_queues":         boolOpt(func(o *Options) *bool { return &o.Queues.Durable }),
-	"amqp_auto_delete":            boolOpt(func(o *Options) *bool { return &o.Queues.AutoDelete }),
-	"rabbit_quorum_queue":         boolOpt(func(o *Options) *bool { return &o.Queues.Quorum }),
-	"rpc_conn_pool_size":          intOpt(func(o *Options) *int { return &o.ConnPoolSize }),
+	"ssl":                             boolOpt(func(o *Options) *bool { return &o.TLS.Enabled }),
+	"ssl_ca_file":                     func(o *Options, v string) error { o.TLS.CAFile = v; return nil },
+	"ssl_cert_file":                   func(o *Options, v string) error { o.TLS.CertFile = v; return nil },
+	"ssl_key_file":                    func(o *Options, v string) error { o.TLS.KeyFile = v; return nil },
+	"heartbeat_timeout_threshold":     secondsOpt(func(o *Options) *time.Duration { return &o.Heartbeat }),
+	"heartbeat_rate":                  intOpt(func(o *Options) *int { return &o.HeartbeatRate }),
+	"rabbit_retry_interval":           secondsOpt(func(o *Options) *time.Duration { return &o.RetryInterval }),
+	"rabbit_retry_backoff":            secondsOpt(func(o *Options) *time.Duration { return &o.RetryBackoff }),
+	"rabbit_interval_max":             secondsOpt(func(o *Options) *time.Duration { return &o.IntervalMax }),
+	"kombu_failover_strategy":         func(o *Options, v string) error { o.FailoverStrategy = v; return nil },
+	"amqp_durable_queues":             boolOpt(func(o *Options) *bool { return &o.Queues.Durable }),
+	"amqp_auto_delete":                boolOpt(func(o *Options) *bool { return &o.Queues.AutoDelete }),
+	"rabbit_quorum_queue":             boolOpt(func(o *Options) *bool { return &o.Queues.Quorum }),
+	"rpc_conn_pool_size":              intOpt(func(o *Options) *int { return &o.ConnPoolSize }),
+	"rabbit_quorum_delivery_limit":    intOpt(func(o *Options) *int { return &o.Queues.Limits.DeliveryLimit }),
+	"rabbit_quorum_max_memory_length": intOpt(func(o *Options) *int { return &o.Queues.Limits.MaxMemoryLength }),
+	"rabbit_quorum_max_memory_bytes":  intOpt(func(o *Options) *int { return &o.Queues.Limits.MaxMemoryBytes }),
 }
 
 // applyQuery sets o from the URL's query. Names rpcexec does not know are
@@ -112,7 +131,7 @@ func applyQuery(o *Options, q url.Values) error {
 			continue
 		}
 		if err := set(o, q.Get(name)); err != nil {
-			errs = append(errs, fmt.Errorf("%w: transport.URL option %s=%q: %v", ErrBadOptions, name, q.Get(name), err))
+			errs = append(errs, fmt.Errorf("%w: URL option %s=%q: %v", ErrBadOptions, name, q.Get(name), err))
 		}
 	}
 	return errors.Join(errs...)
