@@ -15,9 +15,10 @@ import (
 	"github.com/rpcexec/rpcexec/wire"
 )
 
-// replyPrefetch bounds replies in flight on a client's reply queue; routing
-// a reply to its waiter takes microseconds, so a small window suffices.
-const replyPrefetch = 64
+// ReplyPrefetch bounds the replies in flight on a client's reply queue
+// (the prefetch its consumer asks for); routing a reply to its waiter takes
+// microseconds, so a small window suffices.
+const ReplyPrefetch = 64
 
 var (
 	errNoReply     = errors.New("no reply")
@@ -43,14 +44,14 @@ type waiter struct {
 }
 
 func startReplyQueue(ctx context.Context, tr transport.Transport, cfg *Config) (*replyQueue, error) {
-	queue, p, err := tr.ListenReplies(ctx, replyPrefetch)
+	queue, p, err := tr.ListenReplies(ctx, ReplyPrefetch)
 	if err != nil {
 		return nil, err
 	}
 	rq := &replyQueue{queue: queue, log: cfg.logger(), waiters: make(map[string]*waiter)}
 	beat, _ := heartbeat.Interval(cfg.HeartbeatTimeoutThreshold.Std(), cfg.HeartbeatRate)
 	rq.lis, err = listener.New(p, executor.NewBlocking(), listener.HandlerFunc(rq.route), listener.Config{
-		Prefetch: replyPrefetch, PollTimeout: cfg.PollTimeout.Std(), HeartbeatInterval: beat, Logger: rq.log,
+		Prefetch: ReplyPrefetch, PollTimeout: cfg.PollTimeout.Std(), HeartbeatInterval: beat, Logger: rq.log,
 	})
 	if err != nil {
 		return nil, errors.Join(err, p.Close(ctx))

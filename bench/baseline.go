@@ -18,6 +18,9 @@ import (
 // the way. Strategies are compared to it.
 func (r *run) baseline(ctx context.Context) (res Result, err error) {
 	e := r.e
+	if e.uri != "" && e.w.Mode == Call {
+		return r.rawCalls(ctx)
+	}
 	bb, err := r.bareBus(ctx)
 	if err != nil {
 		return Result{}, err

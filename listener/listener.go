@@ -28,6 +28,18 @@ type Handler interface {
 	Handle(ctx context.Context, m *poller.Message) poller.Outcome
 }
 
+// DeferredHandler is a Handler whose outcome may be known only after it
+// returns, such as a call whose reply was handed to the transport and is
+// not confirmed yet. The listener calls HandleDeferred when the handler has
+// it: the executor's task ends without waiting, and the message stays in
+// flight (counted against the prefetch, settled by the loop alone) until
+// finish is called. finish must be called exactly once, from any
+// goroutine; it never blocks.
+type DeferredHandler interface {
+	Handler
+	HandleDeferred(ctx context.Context, m *poller.Message, finish func(poller.Outcome))
+}
+
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(ctx context.Context, m *poller.Message) poller.Outcome
 
@@ -36,10 +48,11 @@ func (f HandlerFunc) Handle(ctx context.Context, m *poller.Message) poller.Outco
 
 // Listener moves messages from a Poller to an Executor and settles them.
 type Listener struct {
-	poller  poller.Poller
-	exec    executor.Executor
-	handler Handler
-	cfg     Config
+	poller   poller.Poller
+	exec     executor.Executor
+	handler  Handler
+	deferred DeferredHandler // handler, when it is one
+	cfg      Config
 
 	// done carries finished tasks back to the loop. Its capacity is the
 	// prefetch, and in-flight never exceeds it, so sends never block.
@@ -88,6 +101,7 @@ func New(p poller.Poller, e executor.Executor, h Handler, cfg Config) (*Listener
 		done:   make(chan completion, cfg.Prefetch),
 		exited: make(chan struct{}),
 	}
+	l.deferred, _ = h.(DeferredHandler)
 	l.aborted, l.abort = context.WithCancelCause(context.Background())
 	l.polling, l.stopPolling = context.WithCancel(l.aborted)
 	return l, nil

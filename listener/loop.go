@@ -3,6 +3,7 @@ package listener
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/rpcexec/rpcexec/executor"
@@ -79,18 +80,53 @@ func (l *Listener) unstarted(msgs []*poller.Message, pending *[]poller.Settlemen
 // task wraps one message for the executor. A panic that escapes the handler
 // rejects the message rather than crash the process or requeue it forever.
 func (l *Listener) task(m *poller.Message, settle bool) executor.Task {
+	if l.deferred != nil {
+		t := &deferredTask{l: l, m: m, settle: settle}
+		return t.run
+	}
 	return func() {
 		outcome := poller.Reject
 		defer func() {
 			if r := recover(); r != nil {
 				l.cfg.Logger.Error("listener: handler panicked; message rejected", "queue", m.Queue, "panic", r)
 			}
-			l.done <- completion{msg: m, outcome: outcome, settle: settle}
-			if cancel := l.wake.Swap(nil); cancel != nil {
-				(*cancel)()
-			}
+			l.complete(m, outcome, settle)
 		}()
 		outcome = l.handler.Handle(l.aborted, m)
+	}
+}
+
+// deferredTask is the task of a DeferredHandler: the message is in flight
+// until finish is called, which may be after run returns.
+type deferredTask struct {
+	l        *Listener
+	m        *poller.Message
+	settle   bool
+	finished atomic.Bool
+}
+
+func (t *deferredTask) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			t.l.cfg.Logger.Error("listener: handler panicked; message rejected", "queue", t.m.Queue, "panic", r)
+			t.finish(poller.Reject) // no-op if it had finished
+		}
+	}()
+	t.l.deferred.HandleDeferred(t.l.aborted, t.m, t.finish)
+}
+
+func (t *deferredTask) finish(o poller.Outcome) {
+	if t.finished.CompareAndSwap(false, true) {
+		t.l.complete(t.m, o, t.settle)
+	}
+}
+
+// complete reports a finished task to the loop and cuts its poll short.
+// It never blocks: done has room for every message in flight.
+func (l *Listener) complete(m *poller.Message, o poller.Outcome, settle bool) {
+	l.done <- completion{msg: m, outcome: o, settle: settle}
+	if cancel := l.wake.Swap(nil); cancel != nil {
+		(*cancel)()
 	}
 }
 

@@ -12,9 +12,20 @@ import (
 )
 
 // reply sends a call's final reply, its result or its failure, retrying
-// until deadline (see replier). A result that does not encode, or encodes
-// larger than max_message_size, is answered as a failure instead.
+// until deadline (see replier).
 func (h *Handler) reply(ctx context.Context, req *wire.Request, result any, err error, deadline time.Time) error {
+	return h.replier.send(ctx, req.ReplyQ, h.answer(req, result, err), deadline)
+}
+
+// replyDeferred sends the same reply as reply without waiting for the
+// broker's answer, which goes to done (see replier.sendDeferred).
+func (h *Handler) replyDeferred(ctx context.Context, req *wire.Request, result any, err error, deadline time.Time, done func(error)) {
+	h.replier.sendDeferred(ctx, req.ReplyQ, h.answer(req, result, err), deadline, done)
+}
+
+// answer is a call's final reply. A result that does not encode, or
+// encodes larger than max_message_size, is answered as a failure instead.
+func (h *Handler) answer(req *wire.Request, result any, err error) *wire.Reply {
 	r := &wire.Reply{MsgID: req.MsgID, Ending: true}
 	if err == nil {
 		raw, merr := json.Marshal(result)
@@ -37,7 +48,7 @@ func (h *Handler) reply(ctx context.Context, req *wire.Request, result any, err 
 			r.Failure.Traceback = e.Traceback
 		}
 	}
-	return h.replier.send(ctx, req.ReplyQ, r, deadline)
+	return r
 }
 
 // monitor starts the call-monitor heartbeat replies a caller asked for.

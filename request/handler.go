@@ -68,8 +68,9 @@ func New(o Options) (*Handler, error) {
 	return &Handler{o: o, dedup: NewDedup(o.DedupSize), replier: replier{pub: o.Publisher}}, nil
 }
 
-// Handle implements listener.Handler. ctx ends when the server closes, or
-// its graceful stop runs out of time.
+// Handle implements listener.Handler: HandleDeferred, waiting for its
+// outcome. ctx ends when the server closes, or its graceful stop runs out
+// of time.
 //
 // Outcomes: a request handled (and, for a call, its reply delivered or
 // failed for good) or a duplicate of one is acknowledged; a body the
@@ -79,11 +80,30 @@ func New(o Options) (*Handler, error) {
 // dead-letter exchange keeps it; a request whose handling the server's
 // stop cut short goes back to the queue.
 func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome {
+	var out poller.Outcome
+	done := make(chan struct{})
+	h.HandleDeferred(ctx, m, func(o poller.Outcome) {
+		out = o
+		close(done)
+	})
+	<-done
+	return out
+}
+
+// HandleDeferred implements listener.DeferredHandler: it is Handle for a
+// caller that does not wait for the outcome, which goes to finish, exactly
+// once, possibly before HandleDeferred returns. A call's reply is handed to
+// the transport and the outcome comes when the broker has confirmed it (or
+// it failed for good), so the task that ran the endpoint is free meanwhile;
+// the request is acknowledged only then, as with Handle. finish must not
+// block: it may run on the transport's goroutine.
+func (h *Handler) HandleDeferred(ctx context.Context, m *poller.Message, finish func(poller.Outcome)) {
 	if len(m.Body) > h.o.MaxMessageSize {
 		routing, _ := wire.DecodeRouting(m.Body)
 		h.refuse(ctx, m, replyTarget(routing),
 			fmt.Sprintf("request of %d bytes exceeds max_message_size %d", len(m.Body), h.o.MaxMessageSize))
-		return poller.Reject
+		finish(poller.Reject)
+		return
 	}
 	req, err := wire.DecodeRequest(m.Body)
 	if err == nil {
@@ -91,34 +111,45 @@ func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome 
 	}
 	if err != nil {
 		h.refuse(ctx, m, replyTarget(req), err.Error())
-		return poller.Ack
+		finish(poller.Ack)
+		return
 	}
 	if n := m.Deliveries; h.o.MaxDeliveries > 0 && n > h.o.MaxDeliveries {
 		h.refuse(ctx, m, replyTarget(req), poisonReason(req.Method, n, h.o.MaxDeliveries))
-		return poller.Reject
+		finish(poller.Reject)
+		return
 	}
 	v, c, err := h.dedup.begin(ctx, req.UniqueID, h.o.MaxDeliveries)
 	switch {
 	case err != nil: // stopped while the original of this copy ran
-		return poller.Requeue
+		finish(poller.Requeue)
+		return
 	case v == duplicate:
 		h.o.Logger.Debug("rpcexec: dropped a duplicate delivery", "method", req.Method, "queue", m.Queue)
-		return poller.Ack
+		finish(poller.Ack)
+		return
 	case v == poison:
 		h.refuse(ctx, m, replyTarget(req), poisonReason(req.Method, h.o.MaxDeliveries+1, h.o.MaxDeliveries))
-		return poller.Reject
+		finish(poller.Reject)
+		return
 	}
-	outcome := h.serve(ctx, m, req)
-	c.end(outcome == poller.Ack)
-	return outcome
+	if c.e == nil { // not remembered: nothing to end
+		h.serve(ctx, m, req, finish)
+		return
+	}
+	h.serve(ctx, m, req, func(o poller.Outcome) {
+		c.end(o == poller.Ack)
+		finish(o)
+	})
 }
 
 func poisonReason(method string, n, limit int) string {
 	return fmt.Sprintf("%q delivered %d times, over max_deliveries %d: rejected as poison", method, n, limit)
 }
 
-// serve dispatches req under its call monitor and replies to a call.
-func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Request) poller.Outcome {
+// serve dispatches req under its call monitor and replies to a call; the
+// outcome goes to finish once the reply is delivered or failed for good.
+func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Request, finish func(poller.Outcome)) {
 	if req.Context != nil {
 		ctx = dispatch.NewContext(ctx, req.Context)
 	}
@@ -134,15 +165,26 @@ func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Reques
 		h.logFailure(ctx, req, err)
 	}
 	if !req.IsCall() {
+		finish(poller.Ack)
+		return
+	}
+	h.replyDeferred(ctx, req, result, err, deadline, func(err error) {
+		finish(h.replied(ctx, req, err))
+	})
+}
+
+// replied is the outcome of a call whose reply was sent, or failed with
+// err: it goes back to the queue when the server is stopping (another
+// delivery may still answer), and is acknowledged otherwise.
+func (h *Handler) replied(ctx context.Context, req *wire.Request, err error) poller.Outcome {
+	if err == nil {
 		return poller.Ack
 	}
-	if err := h.reply(ctx, req, result, err, deadline); err != nil {
-		if ctx.Err() != nil { // stopping: another delivery may still answer
-			return poller.Requeue
-		}
-		h.o.Logger.Warn("rpcexec: reply not delivered; the caller will time out", "method", req.Method,
-			"reply_q", req.ReplyQ, "err", err)
+	if ctx.Err() != nil {
+		return poller.Requeue
 	}
+	h.o.Logger.Warn("rpcexec: reply not delivered; the caller will time out", "method", req.Method,
+		"reply_q", req.ReplyQ, "err", err)
 	return poller.Ack
 }
 

@@ -40,23 +40,75 @@ type replier struct {
 // send publishes r to queue, retrying as described until deadline or ctx
 // ends.
 func (p *replier) send(ctx context.Context, queue string, r *wire.Reply, deadline time.Time) error {
-	if p.obsolete.has(queue, time.Now()) {
-		return fmt.Errorf("%w: %q was missing until an earlier reply's deadline; dropped", errReplyQueueGone, queue)
-	}
-	body, err := wire.EncodeReply(r)
+	body, err := p.encode(queue, r)
 	if err != nil {
 		return err
 	}
+	return p.sendBody(ctx, queue, body, deadline, nil)
+}
+
+// sendDeferred is send for a caller that does not wait: with a publisher
+// that can (transport.AsyncPublisher), the first attempt is handed over
+// and done receives its outcome from the transport; an attempt that fails
+// is retried as send does, on a goroutine that ends with done. done is
+// called exactly once, possibly before sendDeferred returns, and must not
+// block.
+func (p *replier) sendDeferred(ctx context.Context, queue string, r *wire.Reply, deadline time.Time, done func(error)) {
+	body, err := p.encode(queue, r)
+	if err != nil {
+		done(err)
+		return
+	}
+	ap, ok := p.pub.(transport.AsyncPublisher)
+	if !ok {
+		done(p.sendBody(ctx, queue, body, deadline, nil))
+		return
+	}
+	msg := transport.Message{Body: body, Mandatory: true}
+	err = ap.PublishAsync(ctx, transport.ReplyAddress(queue), msg, func(err error) {
+		if err == nil {
+			done(nil)
+			return
+		}
+		// Rare (a reply queue not there yet, a lost connection): the retries
+		// wait, which the transport's goroutine must not.
+		go func() { done(p.sendBody(ctx, queue, body, deadline, err)) }()
+	})
+	if err != nil { // not sent: retry here, as send would
+		done(p.sendBody(ctx, queue, body, deadline, nil))
+	}
+}
+
+// encode encodes r, unless queue is known to be missing.
+func (p *replier) encode(queue string, r *wire.Reply) ([]byte, error) {
+	if p.obsolete.has(queue, time.Now()) {
+		return nil, fmt.Errorf("%w: %q was missing until an earlier reply's deadline; dropped", errReplyQueueGone, queue)
+	}
+	return wire.EncodeReply(r)
+}
+
+// sendBody publishes body to queue until it is delivered, deadline passes
+// or ctx ends. failed is the failure of an attempt already made, nil when
+// there was none: a missing queue is tried again after missingQueueRetry,
+// anything else at once (Publish then retries as the transport does).
+func (p *replier) sendBody(ctx context.Context, queue string, body []byte, deadline time.Time, failed error) error {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	err := failed
 	for {
-		err := p.publishBody(ctx, queue, body)
-		if err == nil || !errors.Is(err, transport.ErrUnroutable) {
-			return err
+		if err == nil {
+			err = p.publishBody(ctx, queue, body)
+			if err == nil || !errors.Is(err, transport.ErrUnroutable) {
+				return err
+			}
+		} else if !errors.Is(err, transport.ErrUnroutable) {
+			err = nil // the earlier attempt failed otherwise: again now
+			continue
 		}
 		t := time.NewTimer(missingQueueRetry)
 		select {
 		case <-t.C:
+			err = nil
 		case <-ctx.Done():
 			t.Stop()
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -102,3 +102,16 @@ type Transport interface {
 	// when ctx does, dropping the connection instead. It is idempotent.
 	Close(ctx context.Context) error
 }
+
+// AsyncPublisher is a Transport that can hand a message over without
+// waiting for the broker's answer, so that one caller can have many
+// messages outstanding (the server's replies, a client's pipelined casts).
+type AsyncPublisher interface {
+	// PublishAsync sends m as Publish does, but returns once it is sent;
+	// done then receives what Publish would have returned, exactly once,
+	// possibly before PublishAsync returns, on a goroutine that done must
+	// not block. It makes one attempt: when it returns an error, done is
+	// not called, and a caller that wants Publish's retries through an
+	// outage calls Publish.
+	PublishAsync(ctx context.Context, to Address, m Message, done func(error)) error
+}

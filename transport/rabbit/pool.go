@@ -3,103 +3,77 @@ package rabbit
 import (
 	"context"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/rpcexec/rpcexec/transport"
-
-	amqp091 "github.com/rabbitmq/amqp091-go"
 )
 
-// pubConn is one publishing connection with one channel in confirm mode.
-// It carries one message at a time, so a basic.return on it can only be
-// for the message in flight; amqp091's returns and closes need a reader,
-// and the buffers of one are enough for one message.
-type pubConn struct {
-	conn    *link
-	ch      *amqp091.Channel
-	host    transport.Host
-	returns chan amqp091.Return // the in-flight message came back unroutable
-	closed  chan *amqp091.Error // why the broker closed the channel
-}
-
-// openPubConn makes one connection attempt and readies it for publishing.
-func openPubConn(ctx context.Context, d *dialer) (*pubConn, transport.Host, error) {
-	conn, h, err := d.dial(ctx)
-	if err != nil {
-		return nil, h, err
-	}
-	ch, err := conn.Channel()
-	if err == nil {
-		err = ch.Confirm(false)
-	}
-	if err != nil {
-		_ = conn.CloseDeadline(time.Now().Add(closeTimeout))
-		return nil, h, err
-	}
-	return &pubConn{
-		conn: conn, ch: ch, host: h,
-		returns: ch.NotifyReturn(make(chan amqp091.Return, 1)),
-		closed:  ch.NotifyClose(make(chan *amqp091.Error, 1)),
-	}, h, nil
-}
-
-func (c *pubConn) broken() bool { return c.conn.IsClosed() || c.ch.IsClosed() }
-
-func (c *pubConn) close(ctx context.Context) { _ = c.conn.closeWithin(ctx) }
+// window is how many messages one publishing connection carries at once:
+// published and not yet answered by the broker, or about to be published.
+// A process's publishers rarely have more outstanding, so one connection
+// usually carries them all, and the broker reads many publishes per
+// socket read and confirms them many per frame.
+const window = 1024
 
 // pool holds up to rpc_conn_pool_size publishing connections, opened when
-// needed and reused last-in first-out: the most recently used connection
-// is the one most surely still alive, and the others may sit idle.
-// A connection found broken is dropped and its place freed.
+// needed: a publish takes a slot of the window of the first open
+// connection that has one, and a new connection is opened only when every
+// open one is full. A connection found broken is dropped and its place
+// freed; its outstanding messages have already failed with it.
 type pool struct {
-	open  func(ctx context.Context) (*pubConn, transport.Host, error) // one attempt
-	slots chan struct{}                                               // a token per open connection
-	wake  chan struct{}                                               // cap 1: a connection went back idle
-	done  chan struct{}                                               // closed by close
+	open   func(ctx context.Context) (*pubConn, transport.Host, error) // one attempt
+	size   int
+	window int
+	wake   chan struct{} // cap 1: a slot freed, or a connection opened or failed to
+	done   chan struct{} // closed by close
 
-	mu     sync.Mutex
-	idle   []*pubConn
-	all    map[*pubConn]struct{} // idle and in use, for close
-	closed bool
+	// starved counts gets waiting for a slot; a freed slot wakes one only
+	// when there are any, so the common path sends nothing.
+	starved atomic.Int32
+
+	mu      sync.Mutex
+	conns   []*pubConn
+	opening int // connections being opened, which count against size
+	closed  bool
+	wg      sync.WaitGroup // the connections' dispatchers and exchange checks
+
+	exchanges knownExchanges
 }
 
 func newPool(size int, open func(ctx context.Context) (*pubConn, transport.Host, error)) *pool {
 	return &pool{
-		open:  open,
-		slots: make(chan struct{}, size),
-		wake:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
-		all:   make(map[*pubConn]struct{}),
+		open:   open,
+		size:   size,
+		window: window,
+		wake:   make(chan struct{}, 1),
+		done:   make(chan struct{}),
 	}
 }
 
-// get returns an idle connection, or opens one when there is room, or
-// waits for one to come back. It reports the host of a failed attempt.
+// get returns a connection with a slot of its window reserved for the
+// caller, who then publishes on it or gives the slot back with put. It
+// opens a connection when all are full and there is room for one, or
+// waits for a slot. It reports the host of a failed attempt.
 func (p *pool) get(ctx context.Context) (*pubConn, transport.Host, error) {
+	p.starved.Add(1) // before looking, so that a slot freed meanwhile wakes us
+	defer p.starved.Add(-1)
+	woken := false
 	for {
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			return nil, transport.Host{}, transport.ErrClosed
-		}
-		if n := len(p.idle); n > 0 {
-			c := p.idle[n-1]
-			p.idle = p.idle[:n-1]
-			p.mu.Unlock()
-			if n > 1 {
-				p.signal() // pass the wake-up on: one signal may stand for several returns
-			}
-			if c.broken() {
-				p.discard(c)
-				continue
+		c, opening, err := p.take()
+		switch {
+		case err != nil:
+			return nil, transport.Host{}, err
+		case c != nil:
+			if woken && p.starved.Load() > 1 {
+				p.signal() // pass the wake-up on: one signal may stand for several slots
 			}
 			return c, c.host, nil
-		}
-		p.mu.Unlock()
-		select {
-		case p.slots <- struct{}{}:
+		case opening:
 			return p.add(ctx)
+		}
+		select {
 		case <-p.wake:
+			woken = true
 		case <-p.done:
 		case <-ctx.Done():
 			return nil, transport.Host{}, ctx.Err()
@@ -107,47 +81,88 @@ func (p *pool) get(ctx context.Context) (*pubConn, transport.Host, error) {
 	}
 }
 
-// add opens a connection in a slot the caller holds.
+// take reserves a slot on the first connection with one, dropping broken
+// connections on the way, or claims the right to open a connection.
+func (p *pool) take() (c *pubConn, opening bool, err error) {
+	var broken []*pubConn
+	defer func() {
+		for _, b := range broken {
+			b.conn.drop()
+		}
+	}()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, false, transport.ErrClosed
+	}
+	for i := 0; i < len(p.conns); {
+		c := p.conns[i]
+		if c.broken() {
+			broken = append(broken, c)
+			p.conns = append(p.conns[:i], p.conns[i+1:]...)
+			continue
+		}
+		if c.reserve(p.window) {
+			return c, false, nil
+		}
+		i++
+	}
+	if len(p.conns)+p.opening < p.size {
+		p.opening++
+		return nil, true, nil
+	}
+	return nil, false, nil
+}
+
+// add opens a connection in the place the caller claimed and reserves a
+// slot on it.
 func (p *pool) add(ctx context.Context) (*pubConn, transport.Host, error) {
 	c, h, err := p.open(ctx)
+	p.mu.Lock()
+	p.opening--
+	if err == nil && p.closed {
+		err = transport.ErrClosed
+		c.conn.drop()
+	}
 	if err != nil {
-		<-p.slots
+		p.mu.Unlock()
+		p.signal() // a waiter may open one in this place
 		return nil, h, err
 	}
-	p.mu.Lock()
-	closed := p.closed
-	if !closed {
-		p.all[c] = struct{}{}
-	}
+	c.pool = p
+	c.load = 1 // the caller's slot
+	p.conns = append(p.conns, c)
+	p.wg.Go(c.dispatch)
 	p.mu.Unlock()
-	if closed {
-		c.conn.drop()
-		<-p.slots
-		return nil, h, transport.ErrClosed
+	if p.starved.Load() > 1 {
+		p.signal() // the new connection has room for those waiting
 	}
 	return c, h, nil
 }
 
-// put returns a connection after a publish that left it in a known state.
-func (p *pool) put(c *pubConn) {
+// put gives back a slot the caller did not publish in.
+func (p *pool) put(c *pubConn) { c.unreserve() }
+
+// discard drops a connection that is broken or in doubt, failing what it
+// carries.
+func (p *pool) discard(c *pubConn) {
 	p.mu.Lock()
-	if p.closed || c.broken() {
-		p.mu.Unlock()
-		p.discard(c)
-		return
+	for i, o := range p.conns {
+		if o == c {
+			p.conns = append(p.conns[:i], p.conns[i+1:]...)
+			break
+		}
 	}
-	p.idle = append(p.idle, c)
 	p.mu.Unlock()
+	c.conn.drop()
 	p.signal()
 }
 
-// discard closes a connection that is broken or in doubt, freeing its slot.
-func (p *pool) discard(c *pubConn) {
-	p.mu.Lock()
-	delete(p.all, c)
-	p.mu.Unlock()
-	c.conn.drop()
-	<-p.slots
+// freed is called by a connection's dispatcher when it frees slots.
+func (p *pool) freed() {
+	if p.starved.Load() > 0 {
+		p.signal()
+	}
 }
 
 func (p *pool) signal() {
@@ -157,24 +172,27 @@ func (p *pool) signal() {
 	}
 }
 
-// close closes every connection, idle or in use (their publishes fail),
-// within ctx, and fails later gets. It is idempotent.
+// close closes every connection within ctx, which fails the publishes
+// they carry, waits for their dispatchers, and fails later gets. It is
+// idempotent.
 func (p *pool) close(ctx context.Context) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
+		p.wg.Wait()
 		return
 	}
 	p.closed = true
-	all := p.all
-	p.all, p.idle = nil, nil
+	all := p.conns
+	p.conns = nil
 	p.mu.Unlock()
 	close(p.done)
 	var wg sync.WaitGroup // in parallel: a silent broker makes each close wait closeTimeout
-	for c := range all {
+	for _, c := range all {
 		wg.Go(func() { c.close(ctx) })
 	}
 	wg.Wait()
+	p.wg.Wait()
 }
 
 func (p *pool) isClosed() bool {
