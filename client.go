@@ -84,7 +84,7 @@ func NewClient(cfg Config, target Target, opts ...ClientOption) (*Client, error)
 	if target.Topic == "" {
 		return nil, fmt.Errorf("%w: a client target needs a Topic", ErrInvalidConfig)
 	}
-	c := &Client{cfg: cfg, target: target, timeout: cfg.RPCResponseTimeout.Std(), shared: &clientShared{cfg: cfg}}
+	c := &Client{cfg: cfg, target: target, timeout: cfg.RPCResponseTimeout.Std(), shared: newClientShared(cfg)}
 	for _, o := range opts {
 		o(c.shared)
 	}
@@ -106,11 +106,63 @@ func (c *Client) Cast(ctx context.Context, method string, args any) error {
 	if err != nil {
 		return err
 	}
-	to := transport.TopicAddress(c.exchange(), c.target.Topic, c.target.Server)
+	return c.shared.publish(ctx, c.castAddress(), req, 0)
+}
+
+// castAddress is where c's casts go.
+func (c *Client) castAddress() transport.Address {
 	if c.target.Fanout {
-		to = transport.FanoutAddress(c.target.Topic)
+		return transport.FanoutAddress(c.target.Topic)
 	}
-	return c.shared.publish(ctx, to, req, 0)
+	return transport.TopicAddress(c.exchange(), c.target.Topic, c.target.Server)
+}
+
+// CastAsync sends a request like Cast but returns once it is handed to the
+// transport, without waiting for the broker to confirm it: the Pending
+// reports that. One goroutine can so keep many casts in flight, where Cast
+// waits for each in turn. A cast whose connection is lost before the
+// broker answered is sent again, as Cast's would be (the servers drop a
+// second copy by its _unique_id); Close ends such resends.
+func (c *Client) CastAsync(ctx context.Context, method string, args any) (*Pending, error) {
+	req, err := c.request(ctx, method, args)
+	if err != nil {
+		return nil, err
+	}
+	return c.shared.castAsync(ctx, c.castAddress(), req)
+}
+
+// Pending is a cast sent by CastAsync whose confirm may not be in yet.
+type Pending struct {
+	done chan struct{}
+	err  error
+}
+
+// Done is closed once the broker has answered, or the cast failed.
+func (p *Pending) Done() <-chan struct{} { return p.done }
+
+// Err is what Cast would have returned, once Done is closed (nil before).
+func (p *Pending) Err() error {
+	select {
+	case <-p.done:
+		return p.err
+	default:
+		return nil
+	}
+}
+
+// Wait waits for Done and returns Err, or ctx's error if it ends first.
+func (p *Pending) Wait(ctx context.Context) error {
+	select {
+	case <-p.done:
+		return p.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Pending) resolve(err error) {
+	p.err = err
+	close(p.done)
 }
 
 // Call sends a request and decodes its reply's result into result (which
@@ -132,7 +184,7 @@ func (c *Client) Call(ctx context.Context, method string, args, result any) erro
 	req.MsgID, req.ReplyQ = wire.NewID(), replies.queue
 	req.Timeout = c.monitor.Seconds()
 	w := replies.expect(req.MsgID)
-	defer replies.forget(req.MsgID)
+	defer replies.forget(req.MsgID, w)
 	to := transport.TopicAddress(c.exchange(), c.target.Topic, c.target.Server)
 	if err := c.shared.publish(ctx, to, req, c.timeout); err != nil {
 		return err

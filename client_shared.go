@@ -30,6 +30,22 @@ type clientShared struct {
 	ownTr  bool
 	rq     *replyQueue
 	closed bool
+
+	// resends are the goroutines sending again casts whose asynchronous
+	// attempt failed (see castAsync); close ends and waits for them. Not
+	// under mu: resend runs on the transport's goroutine, which closing the
+	// transport (under mu) waits for.
+	resendMu sync.Mutex
+	ended    bool
+	resends  sync.WaitGroup
+	life     context.Context
+	end      context.CancelFunc
+}
+
+func newClientShared(cfg Config) *clientShared {
+	s := &clientShared{cfg: cfg}
+	s.life, s.end = context.WithCancel(context.Background())
+	return s
 }
 
 func (s *clientShared) transport(ctx context.Context) (transport.Transport, error) {
@@ -79,10 +95,72 @@ func (s *clientShared) publish(ctx context.Context, to transport.Address, req *w
 		return err
 	}
 	err = tr.Publish(ctx, to, transport.Message{Body: body, Expiration: expiration, Mandatory: true})
-	if err != nil {
-		return fmt.Errorf("rpcexec: sending %q to %s/%s: %w", req.Method, to.Exchange, to.RoutingKey, err)
+	return sendError(req.Method, to, err)
+}
+
+func sendError(method string, to transport.Address, err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("rpcexec: sending %q to %s/%s: %w", method, to.Exchange, to.RoutingKey, err)
+}
+
+// castAsync sends req without waiting for the broker's answer, which p
+// receives. An attempt whose channel was lost is sent again, as Publish
+// would, by a goroutine of the client's: the receivers drop a copy by its
+// _unique_id.
+func (s *clientShared) castAsync(ctx context.Context, to transport.Address, req *wire.Request) (*Pending, error) {
+	tr, err := s.transport(ctx)
+	if err != nil {
+		return nil, err
+	}
+	body, err := wire.EncodeRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	msg := transport.Message{Body: body, Mandatory: true}
+	p := &Pending{done: make(chan struct{})}
+	ap, ok := tr.(transport.AsyncPublisher)
+	if !ok {
+		if err := sendError(req.Method, to, tr.Publish(ctx, to, msg)); err != nil {
+			return nil, err
+		}
+		p.resolve(nil)
+		return p, nil
+	}
+	err = ap.PublishAsync(ctx, to, msg, func(err error) {
+		if err == nil || errors.Is(err, transport.ErrUnroutable) || errors.Is(err, transport.ErrNoExchange) ||
+			errors.Is(err, transport.ErrClosed) {
+			p.resolve(sendError(req.Method, to, err))
+			return
+		}
+		s.resend(ctx, func(ctx context.Context) { p.resolve(sendError(req.Method, to, tr.Publish(ctx, to, msg))) })
+	})
+	if err != nil { // not sent: Publish tries, and retries, as Cast does
+		if err := sendError(req.Method, to, tr.Publish(ctx, to, msg)); err != nil {
+			return nil, err
+		}
+		p.resolve(nil)
+	}
+	return p, nil
+}
+
+// resend runs send on a goroutine that ends when ctx does or the client
+// closes.
+func (s *clientShared) resend(ctx context.Context, send func(ctx context.Context)) {
+	s.resendMu.Lock()
+	defer s.resendMu.Unlock()
+	if s.ended {
+		send(s.life) // closed: fails at once
+		return
+	}
+	s.resends.Go(func() {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		stop := context.AfterFunc(s.life, cancel)
+		defer stop()
+		send(ctx)
+	})
 }
 
 func (s *clientShared) close() error {
@@ -92,6 +170,11 @@ func (s *clientShared) close() error {
 		return nil
 	}
 	s.closed = true
+	s.resendMu.Lock()
+	s.ended = true
+	s.resendMu.Unlock()
+	s.end()
+	s.resends.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), CloseTimeout)
 	defer cancel()
 	var err error

@@ -29,7 +29,9 @@ type bareBus interface {
 	fanoutQueue(ctx context.Context, exchange, name string) error
 	// replyQueue declares a caller's reply queue.
 	replyQueue(ctx context.Context, name string) error
-	consume(ctx context.Context, queue string, prefetch int) (bareConsumer, error)
+	// consume consumes queue with the given prefetch; perMessage makes
+	// settle acknowledge each message on its own rather than all at once.
+	consume(ctx context.Context, queue string, prefetch int, perMessage bool) (bareConsumer, error)
 	close() error
 }
 
@@ -79,7 +81,7 @@ func (m memoryBare) replyQueue(_ context.Context, name string) error {
 	return m.bus.DeclareQueue(name, memory.QueueOptions{AutoDelete: true})
 }
 
-func (m memoryBare) consume(_ context.Context, queue string, prefetch int) (bareConsumer, error) {
+func (m memoryBare) consume(_ context.Context, queue string, prefetch int, _ bool) (bareConsumer, error) {
 	p, err := m.bus.Consume(prefetch, queue)
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func newBareCallers(ctx context.Context, bb bareBus, w Workload) (*bareCallers, 
 		if err := bb.replyQueue(ctx, name); err != nil {
 			return nil, errors.Join(err, b.close())
 		}
-		c, err := bb.consume(ctx, name, 1)
+		c, err := bb.consume(ctx, name, 1, false)
 		if err != nil {
 			return nil, errors.Join(err, b.close())
 		}

@@ -9,10 +9,11 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 )
 
-// rabbitBare is the baseline on RabbitMQ: a bare amqp091-go consumer per
-// queue, each on a channel of its own with the run's prefetch, acking the
-// last delivery of a batch with multiple=true (as poller/amqp coalesces).
-// Declarations match oslo's defaults, which rpcexec's servers use too.
+// rabbitBare is the baseline of casts on RabbitMQ: a bare amqp091-go
+// consumer per queue, each on a channel of its own with the QoS rpcexec's
+// servers ask for, acking each delivery (Baseline) or the last delivery of
+// a batch with multiple set (BaselineMultiple). Declarations match oslo's
+// defaults, which rpcexec's servers use too.
 type rabbitBare struct {
 	conn *amqp091.Connection
 }
@@ -64,29 +65,30 @@ func declareQueue(ch *amqp091.Channel, name string, autoDelete bool, args amqp09
 	return err
 }
 
-func (r *rabbitBare) consume(_ context.Context, queue string, prefetch int) (bareConsumer, error) {
+func (r *rabbitBare) consume(_ context.Context, queue string, prefetch int, perMessage bool) (bareConsumer, error) {
 	ch, err := r.conn.Channel()
 	if err != nil {
 		return nil, err
 	}
-	// The same QoS as rpcexec's listener asks of the broker for this prefetch.
-	if err := ch.Qos(min(2*prefetch, 65535), 0, false); err != nil { // as rpcexec.Config.QoS derives it
+	if err := ch.Qos(prefetch, 0, false); err != nil {
 		return nil, err
 	}
 	d, err := ch.Consume(queue, "", false, false, false, false, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &rabbitConsumer{ch: ch, d: d}, nil
+	return &rabbitConsumer{ch: ch, d: d, perMessage: perMessage}, nil
 }
 
 func (r *rabbitBare) close() error { return r.conn.Close() }
 
 type rabbitConsumer struct {
-	ch     *amqp091.Channel
-	d      <-chan amqp091.Delivery
-	last   uint64 // tag of the last delivery received and not acked
-	bodies [][]byte
+	ch         *amqp091.Channel
+	d          <-chan amqp091.Delivery
+	perMessage bool
+	tags       []uint64 // deliveries received and not acked, with perMessage
+	last       uint64   // tag of the last delivery received and not acked
+	bodies     [][]byte
 }
 
 var errConsumerGone = errors.New("bench: the broker closed the baseline consumer")
@@ -123,9 +125,21 @@ func (c *rabbitConsumer) receive(ctx context.Context, max int) ([][]byte, error)
 func (c *rabbitConsumer) take(d amqp091.Delivery) {
 	c.bodies = append(c.bodies, d.Body)
 	c.last = d.DeliveryTag
+	if c.perMessage {
+		c.tags = append(c.tags, d.DeliveryTag)
+	}
 }
 
 func (c *rabbitConsumer) settle(context.Context) error {
+	if c.perMessage {
+		for _, tag := range c.tags {
+			if err := c.ch.Ack(tag, false); err != nil {
+				return err
+			}
+		}
+		c.tags, c.last = c.tags[:0], 0
+		return nil
+	}
 	if c.last == 0 {
 		return nil
 	}

@@ -42,7 +42,7 @@ func (r *run) baseline(ctx context.Context) (res Result, err error) {
 		err = errors.Join(err, pool.stop())
 		stopDrain()
 	}()
-	start := func() error { return pool.start(cctx, cancel, bb, queues, e.w.prefetch()) }
+	start := func() error { return pool.start(cctx, cancel, bb, queues, e.cfg.QoS(), e.w.Executor == Baseline) }
 
 	if e.w.Prefill {
 		replyQ := ""
@@ -75,14 +75,27 @@ func (r *run) baseline(ctx context.Context) (res Result, err error) {
 			return Result{}, err
 		}
 		defer callers.close()
+		// Casts are published as rpcexec's client publishes them (see endToEnd).
+		unconfirmed := newConfirms(e.w.Publishers, max(1, e.w.Window*e.w.Servers/e.w.Publishers))
 		r.begin()
 		sent, err := publishers(cctx, e.w, r.win, r.perMsg(), func(ctx context.Context, pub int, seq uint64) error {
 			body := bareBody(size, r.now(), seq, callers.queue(pub))
-			if err := e.tr.Publish(ctx, to, transport.Message{Body: body, Mandatory: true}); err != nil {
+			msg := transport.Message{Body: body, Mandatory: true}
+			if e.w.Mode == Call {
+				if err := e.tr.Publish(ctx, to, msg); err != nil {
+					return err
+				}
+				return callers.await(ctx, pub, e.cfg.RPCResponseTimeout.Std())
+			}
+			s, err := publishAsync(ctx, e.tr, to, msg)
+			if err != nil {
 				return err
 			}
-			return callers.await(ctx, pub, e.cfg.RPCResponseTimeout.Std())
+			return unconfirmed.add(ctx, pub, s)
 		})
+		if err == nil {
+			err = unconfirmed.wait(cctx)
+		}
 		if err != nil && cctx.Err() == nil {
 			r.m.sampler.stop()
 			return Result{}, err
@@ -121,9 +134,7 @@ func (r *run) bareQueues(ctx context.Context, bb bareBus) ([]string, transport.A
 	for i := range queues {
 		queues[i] = e.topic
 	}
-	if e.uri != "" {
-		e.queues = []string{e.topic}
-	}
+	e.remember(e.topic)
 	err := bb.topicQueue(ctx, e.exchange, e.topic, e.topic)
 	return queues, transport.TopicAddress(e.exchange, e.topic, ""), err
 }
@@ -148,11 +159,12 @@ type consumerPool struct {
 	counts []atomic.Int64
 }
 
-func (p *consumerPool) start(ctx context.Context, cancel context.CancelCauseFunc, bb bareBus, queues []string, prefetch int) error {
+func (p *consumerPool) start(ctx context.Context, cancel context.CancelCauseFunc, bb bareBus, queues []string,
+	prefetch int, perMessage bool) error {
 	p.cancel = cancel
 	p.counts = make([]atomic.Int64, len(queues))
 	for _, q := range queues {
-		c, err := bb.consume(ctx, q, prefetch)
+		c, err := bb.consume(ctx, q, prefetch, perMessage)
 		if err != nil {
 			return err
 		}

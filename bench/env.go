@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rpcexec/rpcexec"
-	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/transport"
 	"github.com/rpcexec/rpcexec/transport/memory"
 	"github.com/rpcexec/rpcexec/wire"
@@ -36,10 +35,7 @@ func (w Workload) Config() (rpcexec.Config, error) {
 	if w.Exchange != "" {
 		cfg.ControlExchange = w.Exchange
 	}
-	cfg.Executor = w.Executor
-	if w.Executor == Baseline {
-		cfg.Executor = executor.Pool // only its prefetch is used
-	}
+	cfg.Executor = w.executor() // for a reference strategy only its prefetch is used
 	if w.PoolSize > 0 {
 		cfg.ExecutorThreadPoolSize = w.PoolSize
 	}
@@ -71,9 +67,11 @@ func openEnv(ctx context.Context, w Workload) (*env, error) {
 	if e.uri, err = Probe(ctx, w.URL); err != nil {
 		return nil, err
 	}
-	if e.tr, err = rpcexec.OpenTransport(ctx, cfg); err != nil {
+	tr, err := rpcexec.OpenTransport(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
+	e.tr = recording{Transport: tr, e: e}
 	return e, nil
 }
 
@@ -95,7 +93,11 @@ func (e *env) close() error {
 	if e.uri != "" && len(e.queues) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		err = errors.Join(err, deleteQueues(ctx, e.uri, e.queues...))
+		derr := deleteQueues(ctx, e.uri, e.queues...)
+		if derr == nil {
+			forget(e.uri, e.queues)
+		}
+		err = errors.Join(err, derr)
 	}
 	return err
 }

@@ -6,6 +6,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rpcexec/rpcexec"
+	"github.com/rpcexec/rpcexec/transport"
 )
 
 // window bounds the messages published and not yet handled, so that an
@@ -29,9 +32,17 @@ func (w *window) acquire(ctx context.Context, n int) error {
 }
 
 // release frees the slot of one handled message. A nil window is no bound.
+// It never blocks: a message whose send failed may have reached its server
+// all the same (its publisher's context ended while the broker confirmed
+// it), so the publisher and the handler may both free its slot, and the
+// second finds none to free.
 func (w *window) release() {
-	if w != nil {
-		<-w.slots
+	if w == nil {
+		return
+	}
+	select {
+	case <-w.slots:
+	default:
 	}
 }
 
@@ -124,4 +135,85 @@ func publishers(ctx context.Context, w Workload, win *window, perMsg int,
 	}
 	wg.Wait()
 	return sent.Load(), context.Cause(ctx) // nil, a send error or the caller's cancellation
+}
+
+// confirms are the casts each publisher sent and has not seen confirmed,
+// oldest first, up to limit each: a publisher at its limit waits for its
+// oldest. Each publisher uses only its own list.
+type confirms struct {
+	limit   int
+	pending [][]waiter
+}
+
+// waiter is a cast in flight: an *rpcexec.Pending, or a sent message.
+type waiter interface {
+	Wait(ctx context.Context) error
+}
+
+var _ waiter = (*rpcexec.Pending)(nil)
+
+func newConfirms(publishers, limit int) *confirms {
+	return &confirms{limit: limit, pending: make([][]waiter, publishers)}
+}
+
+// add records p for publisher pub, first waiting for its oldest cast when
+// it has limit of them; a cast that failed is the error.
+func (c *confirms) add(ctx context.Context, pub int, p waiter) error {
+	q := c.pending[pub]
+	if len(q) == c.limit {
+		if err := q[0].Wait(ctx); err != nil {
+			return err
+		}
+		copy(q, q[1:])
+		q = q[:len(q)-1]
+	}
+	c.pending[pub] = append(q, p)
+	return nil
+}
+
+// wait waits for every cast to be confirmed, once the publishers stopped.
+func (c *confirms) wait(ctx context.Context) error {
+	for _, q := range c.pending {
+		for _, p := range q {
+			if err := p.Wait(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sent is a message published with a transport's PublishAsync.
+type sent struct {
+	done chan struct{}
+	err  error
+}
+
+// publishAsync publishes through tr without waiting for the broker when tr
+// can; otherwise it publishes and returns what is already answered.
+func publishAsync(ctx context.Context, tr transport.Transport, to transport.Address, m transport.Message) (*sent, error) {
+	s := &sent{done: make(chan struct{})}
+	ap, ok := tr.(transport.AsyncPublisher)
+	if !ok {
+		s.err = tr.Publish(ctx, to, m)
+		close(s.done)
+		return s, nil
+	}
+	err := ap.PublishAsync(ctx, to, m, func(err error) {
+		s.err = err
+		close(s.done)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *sent) Wait(ctx context.Context) error {
+	select {
+	case <-s.done:
+		return s.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -52,7 +52,7 @@ func (r *run) rawCalls(ctx context.Context) (res Result, err error) {
 		qs := transport.ServerQueues(transport.Target{Exchange: e.exchange, Topic: e.topic, Server: serverName(i)},
 			transport.FanoutQueueName(e.topic), queueFlags(&e.cfg))
 		for _, q := range qs {
-			e.queues = append(e.queues, q.Name)
+			e.remember(q.Name)
 		}
 		if err := declareRaw(s.conn, qs); err != nil {
 			return Result{}, err
@@ -61,7 +61,7 @@ func (r *run) rawCalls(ctx context.Context) (res Result, err error) {
 	timeout := e.cfg.RPCResponseTimeout.Std()
 	client, qs, err := openRawClient(ctx, e.uri, e.w.Publishers, timeout)
 	for _, q := range qs {
-		e.queues = append(e.queues, q.Name)
+		e.remember(q.Name)
 	}
 	if err != nil {
 		return Result{}, err

@@ -5,10 +5,6 @@ import (
 	"time"
 )
 
-// Baseline is the strategy name of the raw limit: the same traffic through
-// the transport to a bare consumer, with no decoding, executor or dispatch.
-const Baseline = "baseline"
-
 // Result is what one run measured. Per-message figures divide by Messages.
 type Result struct {
 	Strategy string `json:"strategy"`
@@ -33,11 +29,16 @@ type Result struct {
 
 	// VsBaseline is MsgsPerSec over the baseline's, when one was measured.
 	VsBaseline float64 `json:"vs_baseline,omitempty"`
+	// VsOslo is MsgsPerSec over oslo.messaging's, when it was measured.
+	VsOslo float64 `json:"vs_oslo,omitempty"`
 	// PerServer is how many each server handled, when there were several.
 	PerServer []int64 `json:"per_server,omitempty"`
 	// Partial is set when the run was interrupted: the figures cover what
 	// was handled until then.
 	Partial bool `json:"partial,omitempty"`
+	// Elsewhere is set when the servers ran in other processes (Oslo): the
+	// goroutines, allocations and heap are this process's, not theirs.
+	Elsewhere bool `json:"elsewhere,omitempty"`
 }
 
 // Report is a set of runs of one workload.
@@ -53,25 +54,41 @@ func NewReport(w Workload) Report {
 	if w.Prefill {
 		r.Notes = append(r.Notes, "prefilled: msgs/s is the servers alone; latency includes the wait in the prefilled queue")
 	}
-	if IsRabbit(w.URL) && !w.Prefill {
-		r.Notes = append(r.Notes, "each publish waits for the broker's confirm: more --publishers send faster")
+	if IsRabbit(w.URL) && !w.Prefill && w.Mode == Call {
+		r.Notes = append(r.Notes, "each call waits for its request's confirm and its reply: more --publishers call faster")
 	}
 	return r
 }
 
-// SetRatios fills VsBaseline from the Baseline row, if there is one.
+// SetRatios fills VsBaseline from the Baseline row and VsOslo from the
+// Oslo row, when there are such rows.
 func (r *Report) SetRatios() {
-	var base float64
+	var base, oslo float64
 	for _, res := range r.Results {
-		if res.Strategy == Baseline {
+		switch res.Strategy {
+		case Baseline:
 			base = res.MsgsPerSec
+		case Oslo:
+			oslo = res.MsgsPerSec
 		}
 	}
-	if base <= 0 {
-		return
-	}
 	for i := range r.Results {
-		r.Results[i].VsBaseline = r.Results[i].MsgsPerSec / base
+		if base > 0 {
+			r.Results[i].VsBaseline = r.Results[i].MsgsPerSec / base
+		}
+		if oslo > 0 {
+			r.Results[i].VsOslo = r.Results[i].MsgsPerSec / oslo
+		}
+	}
+}
+
+// Describe adds a note saying what each reference row of the report is,
+// measured with w.
+func (r *Report) Describe(w Workload) {
+	for _, res := range r.Results {
+		if d := Describe(w, res.Strategy); d != "" {
+			r.Notes = append(r.Notes, d)
+		}
 	}
 }
 

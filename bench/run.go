@@ -27,8 +27,11 @@ func Run(ctx context.Context, w Workload) (res Result, err error) {
 	if !w.Prefill && w.Mode != Call {
 		r.win = newWindow(w.Window * w.Servers)
 	}
-	if w.Executor == Baseline {
+	switch w.Executor {
+	case Baseline, BaselineMultiple:
 		return r.baseline(ctx)
+	case Oslo:
+		return r.oslo(ctx)
 	}
 	return r.servers(ctx)
 }
@@ -68,6 +71,7 @@ func (r *run) expected() int64 {
 
 // begin starts the clock and the instruments.
 func (r *run) begin() {
+	r.e.cfg.Logger.Info("bench: measuring", "strategy", r.e.w.Executor)
 	var progress func()
 	if p := r.e.w.Progress; p != nil {
 		expected := int64(0)
@@ -102,9 +106,7 @@ func (r *run) finish(ctx context.Context) (Result, error) {
 // servers measures rpcexec with the workload's executor.
 func (r *run) servers(ctx context.Context) (res Result, err error) {
 	e := r.e
-	if e.uri != "" {
-		e.queues = e.topicQueues()
-	}
+	e.remember(e.topicQueues()...)
 	set, err := newServers(e, func(_ int, a runArgs) { r.handled(a.T) })
 	if err != nil {
 		return Result{}, err
@@ -151,14 +153,25 @@ func (r *run) endToEnd(ctx context.Context) (Result, error) {
 			return Result{}, err
 		}
 	}
+	// Casts go out with CastAsync, each publisher keeping up to its share
+	// of the window unconfirmed: a publisher waiting for every confirm in
+	// turn would measure its round trips to the broker, not the servers.
+	unconfirmed := newConfirms(e.w.Publishers, max(1, e.w.Window*e.w.Servers/e.w.Publishers))
 	r.begin()
-	sent, err := publishers(ctx, e.w, r.win, r.perMsg(), func(ctx context.Context, _ int, seq uint64) error {
+	sent, err := publishers(ctx, e.w, r.win, r.perMsg(), func(ctx context.Context, pub int, seq uint64) error {
 		a := runArgs{T: r.now(), S: seq, P: r.payload}
 		if e.w.Mode == Call {
 			return c.Call(ctx, methodRun, a, nil)
 		}
-		return c.Cast(ctx, methodRun, a)
+		p, err := c.CastAsync(ctx, methodRun, a)
+		if err != nil {
+			return err
+		}
+		return unconfirmed.add(ctx, pub, p)
 	})
+	if err == nil {
+		err = unconfirmed.wait(ctx)
+	}
 	if err != nil && ctx.Err() == nil {
 		r.m.sampler.stop()
 		return Result{}, err

@@ -158,3 +158,20 @@ func (w Work) pick(seq uint64) workPart {
 	}
 	return p
 }
+
+// spec is w as [kind, seconds, percent] triples, for oslo.messaging's
+// server, which does the same work.
+func (w Work) spec() [][3]any {
+	out := make([][3]any, 0, len(w.parts))
+	for _, p := range w.parts {
+		kind := "none"
+		switch p.kind {
+		case sleepWork:
+			kind = "sleep"
+		case cpuWork:
+			kind = "cpu"
+		}
+		out = append(out, [3]any{kind, p.d.Seconds(), p.pct})
+	}
+	return out
+}

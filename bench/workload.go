@@ -1,14 +1,13 @@
 package bench
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/transport"
 )
@@ -83,7 +82,7 @@ func (w Workload) defaults() Workload {
 		}
 	}
 	if w.Window == 0 {
-		w.Window = 2 * w.prefetch()
+		w.Window = 2 * w.inFlight()
 	}
 	if w.Servers == 0 {
 		w.Servers = 1
@@ -97,17 +96,25 @@ func (w Workload) defaults() Workload {
 	return w
 }
 
-// prefetch is the in-flight bound rpcexec derives for w's executor
-// (rabbit_qos_prefetch_count 0 is twice the executor's concurrency); the
-// baseline takes the pool's.
-func (w Workload) prefetch() int {
-	switch {
-	case w.Prefetch > 0:
-		return w.Prefetch
-	case w.Executor == executor.Pool || w.Executor == Baseline:
-		return 2 * cmp.Or(w.PoolSize, executor.DefaultPoolSize)
+// inFlight is the in-flight bound of w's servers, as rpcexec.Config
+// derives it (the reference strategies take the pool executor's).
+func (w Workload) inFlight() int {
+	cfg := rpcexec.DefaultConfig()
+	cfg.Executor = w.executor()
+	if w.PoolSize > 0 {
+		cfg.ExecutorThreadPoolSize = w.PoolSize
 	}
-	return 2 * executor.DefaultPoolSize
+	cfg.PrefetchCount = w.Prefetch
+	return cfg.InFlight()
+}
+
+// executor is the executor of w's servers: the pool's for a reference
+// strategy, whose consumers take its prefetch.
+func (w Workload) executor() string {
+	if IsReference(w.Executor) {
+		return executor.Pool
+	}
+	return w.Executor
 }
 
 // Validate checks w after defaults; all problems are reported.
@@ -120,8 +127,12 @@ func (w Workload) Validate() error {
 	if _, err := transport.ParseURL(w.URL); err != nil {
 		bad("url: %v", err)
 	}
-	if w.Executor != Baseline && !slices.Contains(executor.Names(), w.Executor) {
-		bad("executor %q: want one of %s", w.Executor, strings.Join(executor.Names(), ", "))
+	if !validStrategy(w.Executor) {
+		bad("executor %q: want one of %s, or %s, %s, %s", w.Executor, strings.Join(executor.Names(), ", "),
+			Baseline, BaselineMultiple, Oslo)
+	}
+	if w.Executor == BaselineMultiple && (!IsRabbit(w.URL) || w.Mode == Call) {
+		bad("%s is for casts on RabbitMQ", BaselineMultiple)
 	}
 	if w.Ack != "after" && w.Ack != "before" {
 		bad("ack %q: want after or before", w.Ack)

@@ -156,46 +156,63 @@ func (s *scanner) contextField(r *Request, name string) error {
 	return nil
 }
 
-type requestOut struct {
-	Method    string          `json:"method"`
-	Args      json.RawMessage `json:"args"`
-	Namespace string          `json:"namespace,omitempty"`
-	Version   string          `json:"version,omitempty"`
-	MsgID     string          `json:"_msg_id,omitempty"`
-	ReplyQ    string          `json:"_reply_q,omitempty"`
-	Timeout   json.RawMessage `json:"_timeout,omitempty"` // null on calls, absent on casts
-	UniqueID  string          `json:"_unique_id"`
-}
-
 // EncodeRequest encodes r with its envelope. A UniqueID is generated when r
-// has none.
+// has none. The fields come in oslo's order (the one encoding/json gave
+// the struct this replaced): method, args, namespace, version, _msg_id,
+// _reply_q, _timeout (null on calls without a monitor, absent on casts),
+// _unique_id, then the context's fields in key order.
 func EncodeRequest(r *Request) ([]byte, error) {
-	out := requestOut{
-		Method: r.Method, Args: r.Args, Namespace: r.Namespace, Version: r.Version,
-		MsgID: r.MsgID, ReplyQ: r.ReplyQ, UniqueID: r.UniqueID,
-	}
-	if out.Args == nil {
-		out.Args = json.RawMessage("{}")
-	}
-	if out.UniqueID == "" {
-		out.UniqueID = NewID()
-	}
-	if r.IsCall() {
-		out.Timeout = json.RawMessage("null")
-		if r.Timeout > 0 {
-			out.Timeout = strconv.AppendFloat(nil, r.Timeout, 'g', -1, 64)
+	buf := getScratch()
+	msg := append((*buf)[:0], `{"method":`...)
+	msg = appendString(msg, r.Method)
+	msg = append(msg, `,"args":`...)
+	if r.Args == nil {
+		msg = append(msg, "{}"...)
+	} else {
+		var err error
+		if msg, err = appendRaw(msg, r.Args); err != nil {
+			putScratch(buf, msg)
+			return nil, fmt.Errorf("wire: encoding request %q: %w", r.Method, err)
 		}
 	}
-	msg, err := marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("wire: encoding request %q: %w", r.Method, err)
+	msg = appendField(msg, "namespace", r.Namespace)
+	msg = appendField(msg, "version", r.Version)
+	msg = appendField(msg, "_msg_id", r.MsgID)
+	msg = appendField(msg, "_reply_q", r.ReplyQ)
+	if r.IsCall() {
+		msg = append(msg, `,"_timeout":`...)
+		if r.Timeout > 0 {
+			msg = strconv.AppendFloat(msg, r.Timeout, 'g', -1, 64)
+		} else {
+			msg = append(msg, "null"...)
+		}
 	}
+	msg = append(msg, `,"_unique_id":`...)
+	if r.UniqueID == "" {
+		msg = appendNewID(msg)
+	} else {
+		msg = appendString(msg, r.UniqueID)
+	}
+	msg = append(msg, '}')
 	if len(r.Context) > 0 {
+		var err error
 		if msg, err = appendContext(msg, r.Context); err != nil {
+			putScratch(buf, msg)
 			return nil, fmt.Errorf("wire: encoding context of %q: %w", r.Method, err)
 		}
 	}
-	return Seal(msg), nil
+	out := sealed(msg)
+	putScratch(buf, msg)
+	return out, nil
+}
+
+// appendField appends ,"key":"value" unless value is empty (omitempty).
+func appendField(dst []byte, key, value string) []byte {
+	if value == "" {
+		return dst
+	}
+	dst = append(append(append(dst, ',', '"'), key...), '"', ':')
+	return appendString(dst, value)
 }
 
 // appendContext adds the context's fields, in key order, before the closing

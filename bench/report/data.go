@@ -22,7 +22,7 @@ func WriteJSON(w io.Writer, r bench.Report) error {
 // keys of bench.Result.
 var CSVHeader = []string{"strategy", "messages", "elapsed_ns", "msgs_per_sec", "p50_ns", "p95_ns", "p99_ns",
 	"max_ns", "peak_in_flight", "peak_goroutines", "allocs_per_msg", "bytes_per_msg", "peak_heap_bytes", "vs_baseline",
-	"per_server", "partial"}
+	"per_server", "partial", "vs_oslo", "elsewhere"}
 
 // WriteCSV writes one record per result after CSVHeader; per_server
 // counts are joined with ";".
@@ -43,7 +43,7 @@ func WriteCSV(w io.Writer, r bench.Report) error {
 			strconv.FormatInt(int64(res.P99), 10), strconv.FormatInt(int64(res.Max), 10),
 			strconv.FormatInt(res.PeakInFlight, 10), strconv.Itoa(res.PeakGoroutines), f(res.AllocsPerMsg), f(res.BytesPerMsg),
 			strconv.FormatUint(res.PeakHeap, 10), f(res.VsBaseline), strings.Join(per, ";"),
-			strconv.FormatBool(res.Partial),
+			strconv.FormatBool(res.Partial), f(res.VsOslo), strconv.FormatBool(res.Elsewhere),
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

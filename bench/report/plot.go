@@ -72,7 +72,7 @@ func Plot(w io.Writer, format string, r bench.Report) error {
 			return err
 		}
 		bars.Color = rateColor
-		if names[i] == bench.Baseline {
+		if bench.IsReference(names[i]) {
 			bars.Color = baselineColor
 		}
 		bars.LineStyle.Width = 0

@@ -151,3 +151,33 @@ func TestFormatting(t *testing.T) {
 		}
 	}
 }
+
+// TestTableOslo: with an oslo.messaging row the table gains a ratio to it,
+// and that row, served by other processes, shows none of this process's
+// figures.
+func TestTableOslo(t *testing.T) {
+	r := bench.Report{Results: []bench.Result{
+		{Strategy: bench.Baseline, Messages: 100, Elapsed: time.Second, MsgsPerSec: 8000},
+		{Strategy: "pool", Messages: 100, Elapsed: time.Second, MsgsPerSec: 6000, PeakGoroutines: 50, AllocsPerMsg: 120},
+		{Strategy: bench.Oslo, Messages: 100, Elapsed: time.Second, MsgsPerSec: 300, PeakGoroutines: 9, AllocsPerMsg: 0.5, Elsewhere: true},
+	}}
+	r.SetRatios()
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	if h := strings.Fields(lines[0]); h[len(h)-1] != "oslo" || h[len(h)-2] != "vs" {
+		t.Errorf("header = %q, want it to end with vs oslo", lines[0])
+	}
+	pool, oslo := strings.Fields(lines[2]), strings.Fields(lines[3])
+	if pool[len(pool)-1] != "20.00×" || pool[len(pool)-2] != "0.75×" {
+		t.Errorf("pool row = %q, want 0.75× the baseline and 20.00× oslo", lines[2])
+	}
+	if oslo[0] != bench.Oslo+"†" || oslo[7] != "-" || oslo[9] != "-" || oslo[len(oslo)-1] != "1.00×" {
+		t.Errorf("oslo row = %q, want marked, without process figures, 1.00× itself", lines[3])
+	}
+	if !strings.Contains(buf.String(), "† served by other processes") {
+		t.Errorf("no note for the † row:\n%s", buf.String())
+	}
+}

@@ -47,24 +47,38 @@ func WriteTable(w io.Writer, r bench.Report) error {
 			return err
 		}
 	}
+	oslo := false
+	for _, res := range r.Results {
+		oslo = oslo || res.VsOslo > 0
+	}
+	header := tableHeader
+	if oslo {
+		header = append(header[:len(header):len(header)], "vs oslo")
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, strings.Join(tableHeader, "\t")+"\t")
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
 	var notes []string
-	partial := false
+	partial, elsewhere := false, false
 	for _, res := range r.Results {
 		name := res.Strategy
 		if res.Partial {
 			name += "*"
 			partial = true
 		}
-		vs := "-"
-		if res.VsBaseline > 0 {
-			vs = fmt.Sprintf("%.2f×", res.VsBaseline)
+		process := []string{strconv.FormatInt(res.PeakInFlight, 10), strconv.Itoa(res.PeakGoroutines),
+			strconv.FormatFloat(res.AllocsPerMsg, 'f', 1, 64), strconv.FormatFloat(res.BytesPerMsg, 'f', 0, 64), Bytes(res.PeakHeap)}
+		if res.Elsewhere {
+			name += "†"
+			elsewhere = true
+			process = []string{"-", "-", "-", "-", "-"}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%s\t%s\t%s\t%s\t%d\t%d\t%.1f\t%.0f\t%s\t%s\t\n",
-			name, res.Messages, res.Elapsed.Seconds(), Thousands(res.MsgsPerSec),
-			Duration(res.P50), Duration(res.P95), Duration(res.P99),
-			res.PeakInFlight, res.PeakGoroutines, res.AllocsPerMsg, res.BytesPerMsg, Bytes(res.PeakHeap), vs)
+		row := append([]string{name, strconv.FormatInt(res.Messages, 10), strconv.FormatFloat(res.Elapsed.Seconds(), 'f', 2, 64),
+			Thousands(res.MsgsPerSec), Duration(res.P50), Duration(res.P95), Duration(res.P99)}, process...)
+		row = append(row, ratio(res.VsBaseline))
+		if oslo {
+			row = append(row, ratio(res.VsOslo))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		if len(res.PerServer) > 0 {
 			counts := make([]string, len(res.PerServer))
 			for i, n := range res.PerServer {
@@ -79,6 +93,9 @@ func WriteTable(w io.Writer, r bench.Report) error {
 	if partial {
 		notes = append(notes, "* interrupted: the figures cover what was handled until then")
 	}
+	if elsewhere {
+		notes = append(notes, "† served by other processes: in-flight, goroutines, allocations and heap are not measured")
+	}
 	notes = append(notes, r.Notes...)
 	for _, n := range notes {
 		if _, err := fmt.Fprintln(w, n); err != nil {
@@ -86,6 +103,14 @@ func WriteTable(w io.Writer, r bench.Report) error {
 		}
 	}
 	return nil
+}
+
+// ratio prints a ratio to a reference row, or - without one.
+func ratio(v float64) string {
+	if v <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f×", v)
 }
 
 // Duration prints d with three significant digits in a fitting unit.

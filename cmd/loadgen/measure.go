@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +22,8 @@ import (
 // measureFlags are the measuring command's settings.
 type measureFlags struct {
 	executor, work, format, plot string
+	against, logLevel            string
+	cpuProfile, memProfile       string
 	baseline                     bool
 	w                            bench.Workload
 }
@@ -42,7 +47,11 @@ func newMeasureCommand(stderr io.Writer) (*command, *measureFlags) {
 	fs.StringVar(&f.work, "work", "0", "`spec` of each message's work: "+bench.WorkSyntax)
 	fs.IntVar(&f.w.Payload, "payload", 0, "`bytes` of padding in each request")
 	fs.BoolVar(&f.w.Prefill, "prefill", false, "fill the queue first and time the servers alone (the server path)")
-	fs.BoolVar(&f.baseline, "baseline", false, "also measure the transport's raw limit (a bare consumer) and each strategy's ratio to it")
+	fs.BoolVar(&f.baseline, "baseline", false, "also measure the transport's raw limit (bare amqp091-go programs on RabbitMQ, a bare consumer of the embedded bus) and each strategy's ratio to it")
+	fs.StringVar(&f.against, "against", "", "also measure `oslo`: oslo.messaging's own server (and client, for calls) with "+bench.OsloPython+", on RabbitMQ, and each strategy's ratio to it")
+	fs.StringVar(&f.logLevel, "log-level", "warn", "`level` of rpcexec's log lines on stderr: debug, info, warn or error")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to `file` (go tool pprof)")
+	fs.StringVar(&f.memProfile, "memprofile", "", "write an allocation profile of the runs to `file` (go tool pprof -sample_index=alloc_objects)")
 	fs.StringVar(&f.format, "format", report.Table, "output: "+strings.Join(report.Formats, ", "))
 	fs.StringVar(&f.plot, "plot", "", "write a chart of msgs/s and latency per strategy to `file` (.png or .svg)")
 	c.alias("messages", "m")
@@ -52,20 +61,32 @@ func newMeasureCommand(stderr io.Writer) (*command, *measureFlags) {
 	return c, f
 }
 
-// strategies resolves --executor, with the baseline first when asked for.
+// strategies resolves --executor, with the baselines first and
+// oslo.messaging last when asked for.
 func (f *measureFlags) strategies() ([]string, error) {
 	var names []string
 	if f.baseline {
-		names = append(names, bench.Baseline)
+		names = append(names, bench.Baselines(f.w)...)
 	}
 	if f.executor == "all" {
-		return append(names, executor.Names()...), nil
-	}
-	for _, n := range strings.Split(f.executor, ",") {
-		if !slices.Contains(executor.Names(), n) {
-			return nil, fmt.Errorf("--executor %q: want one of %s, or all", n, strings.Join(executor.Names(), ", "))
+		names = append(names, executor.Names()...)
+	} else {
+		for _, n := range strings.Split(f.executor, ",") {
+			if !slices.Contains(executor.Names(), n) {
+				return nil, fmt.Errorf("--executor %q: want one of %s, or all", n, strings.Join(executor.Names(), ", "))
+			}
+			names = append(names, n)
 		}
-		names = append(names, n)
+	}
+	switch f.against {
+	case "":
+	case "oslo":
+		if !bench.IsRabbit(f.w.URL) {
+			return nil, fmt.Errorf("--against oslo: oslo.messaging needs RabbitMQ: give --url rabbit://…")
+		}
+		names = append(names, bench.Oslo)
+	default:
+		return nil, fmt.Errorf("--against %q: want oslo", f.against)
 	}
 	return names, nil
 }
@@ -83,6 +104,9 @@ func (f *measureFlags) validate(c *command) (names []string, err error) {
 	}
 	if ext := strings.ToLower(filepath.Ext(f.plot)); f.plot != "" && ext != ".png" && ext != ".svg" {
 		return nil, fmt.Errorf("--plot %q: want a file name ending in .png or .svg", f.plot)
+	}
+	if _, err := parseLevel(f.logLevel); err != nil {
+		return nil, err
 	}
 	if names, err = f.strategies(); err != nil {
 		return nil, err
@@ -116,9 +140,26 @@ func measure(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitFailed
 		}
 	}
+	if slices.Contains(names, bench.Oslo) {
+		if err := bench.OsloAvailable(ctx); err != nil {
+			fmt.Fprintf(stderr, "loadgen: no %s row: %v\n", bench.Oslo, err)
+			names = slices.DeleteFunc(names, func(n string) bool { return n == bench.Oslo })
+		}
+	}
+	stopProfiles, err := f.startProfiles()
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return exitFailed
+	}
+	defer func() {
+		if err := stopProfiles(); err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		}
+	}()
 	prog := newProgress(stdout, stderr)
 	f.w.Progress = prog.show
-	f.w.Logger = logger(stderr, slog.LevelWarn)
+	level, _ := parseLevel(f.logLevel)
+	f.w.Logger = logger(stderr, level)
 	rep := bench.NewReport(f.w)
 	status := exitOK
 	for _, name := range names {
@@ -127,22 +168,26 @@ func measure(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		start := time.Now()
 		res, err := bench.Run(ctx, w)
 		prog.clear()
-		if err != nil && !(res.Partial && ctx.Err() != nil) {
+		if ctx.Err() != nil { // interrupted, maybe before the clock started
+			if res.Partial {
+				rep.Results = append(rep.Results, res)
+			}
+			fmt.Fprintf(stderr, "loadgen: interrupted during %s after %s\n", name, time.Since(start).Round(time.Millisecond))
+			status = exitInterrupted
+			break
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "loadgen: %s: %v\n", name, oneLine(err))
 			status = exitFailed
 			break
 		}
 		rep.Results = append(rep.Results, res)
-		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "loadgen: interrupted during %s after %s\n", name, time.Since(start).Round(time.Millisecond))
-			status = exitInterrupted
-			break
-		}
 	}
 	if len(rep.Results) == 0 {
 		return status
 	}
 	rep.SetRatios()
+	rep.Describe(f.w)
 	if err := report.Write(stdout, f.format, rep); err != nil {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return exitFailed
@@ -164,4 +209,45 @@ func oneLine(err error) string {
 		return u.Error()
 	}
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+// parseLevel reads --log-level.
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// startProfiles starts the profiles asked for; stop writes them.
+func (f *measureFlags) startProfiles() (stop func() error, err error) {
+	var cpu *os.File
+	if f.cpuProfile != "" {
+		if cpu, err = os.Create(f.cpuProfile); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(cpu); err != nil {
+			cpu.Close()
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+	}
+	if f.memProfile != "" {
+		runtime.MemProfileRate = 4096 // finer than the default, cheap enough to measure with
+	}
+	return func() error {
+		var errs []error
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			errs = append(errs, cpu.Close())
+		}
+		if f.memProfile != "" {
+			mem, err := os.Create(f.memProfile)
+			if err != nil {
+				return errors.Join(append(errs, fmt.Errorf("--memprofile: %w", err))...)
+			}
+			errs = append(errs, pprof.Lookup("allocs").WriteTo(mem, 0), mem.Close())
+		}
+		return errors.Join(errs...)
+	}, nil
 }

@@ -195,7 +195,12 @@ func TestMeasureRabbit(t *testing.T) {
 	} {
 		status, out, errs := loadgen(t.Context(), append([]string{"--url", url, "--baseline", "--format", "json"}, args...)...)
 		var r bench.Report
-		if status != exitOK || json.Unmarshal([]byte(out), &r) != nil || len(r.Results) != 1+len(executor.Names()) {
+		w := bench.Workload{URL: url, Mode: args[1]}
+		if args[0] == "--prefill" {
+			w.Mode = bench.Cast
+		}
+		want := len(bench.Baselines(w)) + len(executor.Names())
+		if status != exitOK || json.Unmarshal([]byte(out), &r) != nil || len(r.Results) != want {
 			t.Fatalf("%q: status %d, stdout:\n%s\nstderr:\n%s", args, status, out, errs)
 		}
 		for _, res := range r.Results {

@@ -28,7 +28,7 @@ func (r *Rabbit) Listen(ctx context.Context, t transport.Target, prefetch int) (
 	if err != nil {
 		return nil, fmt.Errorf("rabbit: listening on %s at %s: %w", name, r.url, err)
 	}
-	return &droppingPoller{Poller: p, drop: func(ctx context.Context) { r.deleteQueue(ctx, fanout) }}, nil
+	return &droppingPoller{Poller: p, queue: fanout, drop: func(ctx context.Context) { r.deleteQueue(ctx, fanout) }}, nil
 }
 
 // ListenReplies implements transport.Transport with a new reply_<uuid hex> queue,
@@ -43,7 +43,7 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 	if err != nil {
 		return "", nil, fmt.Errorf("rabbit: listening for replies at %s: %w", r.url, err)
 	}
-	return queue, &droppingPoller{Poller: p, drop: func(ctx context.Context) { r.deleteQueue(ctx, queue) }}, nil
+	return queue, &droppingPoller{Poller: p, queue: queue, drop: func(ctx context.Context) { r.deleteQueue(ctx, queue) }}, nil
 }
 
 // listen starts a poller on a connection of its own that declares qs on
@@ -77,8 +77,13 @@ func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queu
 // check stays visible to the listener.
 type droppingPoller struct {
 	*Poller
-	drop func(ctx context.Context)
+	queue string // the queue it deletes
+	drop  func(ctx context.Context)
 }
+
+// OwnQueue names the queue the poller deletes when it closes: a program
+// that may exit without closing it (loadgen) deletes it by that name.
+func (p *droppingPoller) OwnQueue() string { return p.queue }
 
 // Close closes the poller, then deletes the queue once, both within ctx.
 func (p *droppingPoller) Close(ctx context.Context) error {

@@ -97,15 +97,18 @@ func (p *pool) take() (c *pubConn, opening bool, err error) {
 	}
 	for i := 0; i < len(p.conns); {
 		c := p.conns[i]
-		if c.broken() {
+		if c.isLost() {
 			broken = append(broken, c)
 			p.conns = append(p.conns[:i], p.conns[i+1:]...)
 			continue
 		}
+		i++
+		if c.closing() {
+			continue // its dispatcher is about to fail it, and wake us
+		}
 		if c.reserve(p.window) {
 			return c, false, nil
 		}
-		i++
 	}
 	if len(p.conns)+p.opening < p.size {
 		p.opening++

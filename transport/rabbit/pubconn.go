@@ -156,8 +156,10 @@ func (c *pubConn) dispatch() {
 			if !c.confirmed(conf) {
 				// amqp091 dropped a notification (a listener was too slow) or
 				// the broker confirmed a tag never sent: nothing on this channel
-				// can be attributed any more.
-				c.conn.drop()
+				// can be attributed any more. Killing the socket ends the
+				// connection without waiting here for amqp091's reader, which
+				// may be waiting for us.
+				c.conn.sock.kill()
 			}
 		}
 	}
@@ -288,6 +290,9 @@ func (c *pubConn) freed() {
 func (c *pubConn) publish(to transport.Address, mandatory bool, msg amqp091.Publishing, w *waiter) error {
 	c.send.Lock()
 	defer c.send.Unlock()
+	if err := c.refuseLost(); err != nil {
+		return err
+	}
 	// Not under mu: amqp091's reader holds the lock this takes while it
 	// waits for the dispatcher, which may be waiting for mu.
 	w.tag = c.ch.GetNextPublishSeqNo()
@@ -321,15 +326,49 @@ func (c *pubConn) publish(to transport.Address, mandatory bool, msg amqp091.Publ
 		return nil // the dispatcher failed it with the channel meanwhile
 	}
 	c.freed()
+	if c.ch.IsClosed() {
+		// Closing under us: what closed it is the loss the dispatcher is
+		// about to report (a channel closed over another message is sent
+		// again, not retried).
+		t := time.NewTimer(closeTimeout)
+		defer t.Stop()
+		select {
+		case <-c.exited:
+			return c.lost
+		case <-t.C:
+		}
+	}
 	return err
 }
 
-func (c *pubConn) broken() bool {
+// refuseLost frees the caller's slot and returns the loss when the channel
+// is lost.
+func (c *pubConn) refuseLost() error {
 	c.mu.Lock()
-	lost := c.lost != nil
+	err := c.lost
+	if err != nil {
+		c.load--
+	}
 	c.mu.Unlock()
-	return lost || c.conn.IsClosed() || c.ch.IsClosed()
+	if err != nil {
+		c.freed()
+	}
+	return err
 }
+
+// isLost reports whether the dispatcher has failed the connection: it can
+// be dropped then, its outstanding messages having been told.
+func (c *pubConn) isLost() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lost != nil
+}
+
+// closing reports a channel or connection amqp091 knows is closed, which
+// the dispatcher has not failed yet: not to be used, nor dropped (that
+// could cut short the broker's close, and with it the reason the
+// dispatcher reports).
+func (c *pubConn) closing() bool { return c.conn.IsClosed() || c.ch.IsClosed() }
 
 // idle reports whether nothing is outstanding or reserved.
 func (c *pubConn) idle() bool {
