@@ -84,6 +84,7 @@ func NewClient(cfg Config, target Target, opts ...ClientOption) (*Client, error)
 	if target.Topic == "" {
 		return nil, fmt.Errorf("%w: a client target needs a Topic", ErrInvalidConfig)
 	}
+	cfg.logNotes()
 	c := &Client{cfg: cfg, target: target, timeout: cfg.RPCResponseTimeout.Std(), shared: &clientShared{cfg: cfg}}
 	for _, o := range opts {
 		o(c.shared)

@@ -21,7 +21,7 @@ var ErrInvalidConfig = errors.New("rpcexec: invalid configuration")
 
 // Config is what an operator sets. Keys carry oslo.messaging's option names
 // and defaults where such an option exists, so settings carry over; the
-// others are rpcexec's own. See DefaultConfig, LoadConfig and Validate.
+// others are rpcexec's own. See DefaultConfig, LoadConfigFiles and Validate.
 type Config struct {
 	// TransportURL says where messages travel: memory://[name] (the
 	// embedded bus, the default), rabbit://, amqp:// or amqps://.
@@ -97,6 +97,8 @@ type Config struct {
 
 	// Logger receives log lines; slog.Default() when nil. Not loaded.
 	Logger *slog.Logger `yaml:"-" json:"-"`
+
+	notes *configNotes // from LoadConfigFiles; see Notes
 }
 
 // DefaultConfig returns oslo.messaging's defaults, on the embedded bus.

@@ -77,6 +77,7 @@ func NewServer(cfg Config, target Target, d *dispatch.Dispatcher, opts ...Server
 	if d == nil {
 		return nil, fmt.Errorf("%w: a server needs a dispatcher", ErrInvalidConfig)
 	}
+	cfg.logNotes()
 	s := &Server{cfg: cfg, target: target, disp: d, done: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
