@@ -212,6 +212,7 @@ func (l *Listener) loop() (inflight int) {
 		pending = l.settle(pending)
 		if checker != nil && beat.Due(time.Now()) {
 			if err := checker.CheckHeartbeat(l.polling); err != nil && l.polling.Err() == nil {
+				l.stats.heartbeatFailures.Add(1)
 				l.cfg.Logger.Warn("listener: heartbeat check failed", "err", err)
 			}
 		}

@@ -177,6 +177,7 @@ func (l *Listener) pollFailed(err error) {
 	if l.polling.Err() != nil {
 		return
 	}
+	l.stats.pollErrors.Add(1)
 	if errors.Is(err, poller.ErrClosed) || errors.Is(err, poller.ErrGaveUp) {
 		l.cfg.Logger.Error("listener: the poller can deliver no more; stopping", "err", err)
 		l.failed = err

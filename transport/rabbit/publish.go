@@ -48,6 +48,7 @@ func (r *Rabbit) Publish(ctx context.Context, to transport.Address, m transport.
 				label(to), attempt, strings.Join(tried, ", "), err)
 		}
 		delay := r.backoff(attempt)
+		r.stats.publishRetries.Add(1)
 		r.opts.Logger.Warn("rabbit: publish failed; retrying", "to", label(to), "attempt", attempt,
 			"host", h.Addr(), "retry_in", delay, "err", err)
 		if werr := r.wait(ctx, delay); werr != nil {

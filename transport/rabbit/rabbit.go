@@ -22,6 +22,7 @@ type Rabbit struct {
 	tls     *tls.Config
 	backoff func(attempt int) time.Duration // Backoff per round of hosts
 	pool    *pool
+	stats   counters
 }
 
 var _ transport.Transport = (*Rabbit)(nil)
