@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
 )
 
 // CloseTimeout bounds Server.Close and Client.Close: what closing
