@@ -156,7 +156,6 @@ func TestMetricsOnTheEmbeddedBus(t *testing.T) {
 	}
 }
 
-
 func TestListenAddressInUse(t *testing.T) {
 	first, err := metrics.Listen("127.0.0.1:0", metrics.Handler(prometheus.NewRegistry(), nil))
 	if err != nil {
