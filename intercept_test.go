@@ -30,8 +30,8 @@ func TestInterceptors(t *testing.T) {
 		return nil, nil
 	})
 	outer := func(ctx context.Context, r dispatch.Request, info *dispatch.Info, next dispatch.Invoker) (any, error) {
-		if info.Queue == "" || info.Received.IsZero() {
-			t.Errorf("info: got %+v, want the queue and the time received", info)
+		if info.Queue == "" || info.Received.IsZero() || info.Topic != "test" || info.Server != "s1" {
+			t.Errorf("info: got %+v, want the target, the queue and the time received", info)
 		}
 		record("outer " + r.Method + map[bool]string{true: " call", false: " cast"}[info.Call] +
 			map[bool]string{true: " registered", false: ""}[info.Registered])

@@ -165,7 +165,7 @@ func (s *Server) open(ctx context.Context) (_ *running, err error) {
 		Dispatcher: s.disp, Publisher: r.tr, MaxMessageSize: s.cfg.MaxMessageSize,
 		MaxDeliveries: s.cfg.MaxDeliveries, DedupSize: s.cfg.DedupCacheSize,
 		ReplyTimeout: s.cfg.RPCResponseTimeout.Std(), SendTracebacks: s.cfg.SendTracebacks, Logger: s.cfg.logger(),
-		Interceptor: s.intercept,
+		Interceptor: s.intercept, Topic: s.target.Topic, Server: s.target.Server,
 	})
 	if err != nil {
 		return nil, errors.Join(err, p.Close(ctx))

@@ -25,6 +25,8 @@ type Interceptor func(ctx context.Context, r Request, info *Info, next Invoker) 
 // Info tells interceptors about a request beyond what Dispatch needs. It
 // is shared along the chain; interceptors only read it.
 type Info struct {
+	// Topic and Server are the server's target.
+	Topic, Server string
 	// Call is set when the caller waits for a reply; a cast has none.
 	Call bool
 	// Queue is the queue the request came from (<topic>, <topic>.<server>

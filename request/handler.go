@@ -43,8 +43,10 @@ type Options struct {
 	// Logger receives one line per refused or failed request.
 	Logger *slog.Logger
 	// Interceptor, when not nil, runs around each dispatch
-	// (dispatch.Chain makes one of several).
-	Interceptor dispatch.Interceptor
+	// (dispatch.Chain makes one of several); Topic and Server name the
+	// server's target in its dispatch.Info.
+	Interceptor   dispatch.Interceptor
+	Topic, Server string
 }
 
 // Handler is the request path of one server: it runs on the executor, one
@@ -136,7 +138,7 @@ func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Reques
 	r := dispatch.Request{Namespace: req.Namespace, Version: req.Version, Method: req.Method, Args: req.Args}
 	var info *dispatch.Info
 	if h.o.Interceptor != nil {
-		info = &dispatch.Info{Call: req.IsCall(), Queue: m.Queue, Received: m.Received,
+		info = &dispatch.Info{Topic: h.o.Topic, Server: h.o.Server, Call: req.IsCall(), Queue: m.Queue, Received: m.Received,
 			Registered: h.o.Dispatcher.Has(req.Method)}
 	}
 	result, err := h.o.Dispatcher.Invoke(ctx, r, info, h.o.Interceptor)
