@@ -22,8 +22,14 @@ const RequireEnv = "RPCEXEC_REQUIRE_BROKER"
 // URL returns the broker's URL (AMQP_URL or DefaultURL) once it answers on
 // TCP. Without a broker the test is skipped with how to run it, or fails
 // when RequireEnv is set.
+//
+// go test -short skips every broker test (and so every oslo.messaging
+// test), for a quick run on a machine that has a broker.
 func URL(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: RabbitMQ tests skipped")
+	}
 	raw := os.Getenv("AMQP_URL")
 	if raw == "" {
 		raw = DefaultURL
