@@ -12,17 +12,21 @@ import (
 
 func TestHeartbeat(t *testing.T) {
 	tests := []struct {
-		threshold, want time.Duration
+		threshold time.Duration
+		checked   bool
+		want      time.Duration
 	}{
-		{60 * time.Second, 40 * time.Second}, // detection after 1.5 × 40 s = 60 s
-		{10 * time.Second, 6 * time.Second},  // 6.67 s rounds down: 9 s, within 10 s
-		{3 * time.Second, 2 * time.Second},
-		{time.Second, time.Second}, // the floor
-		{0, 0},                     // off
+		{60 * time.Second, true, 60 * time.Second},
+		{60 * time.Second, false, 40 * time.Second},        // amqp091 drops it after 1.5 × 40 s = 60 s
+		{10500 * time.Millisecond, true, 10 * time.Second}, // whole seconds, rounded down
+		{10 * time.Second, false, 6 * time.Second},         // 6.67 s rounds down: 9 s, within 10 s
+		{500 * time.Millisecond, true, time.Second},        // the floor
+		{0, true, 0}, // off
+		{0, false, 0},
 	}
 	for _, tt := range tests {
-		if got := brokerHeartbeat(tt.threshold); got != tt.want {
-			t.Errorf("brokerHeartbeat(%v): got %v, want %v", tt.threshold, got, tt.want)
+		if got := brokerHeartbeat(tt.threshold, tt.checked); got != tt.want {
+			t.Errorf("brokerHeartbeat(%v, checked %v): got %v, want %v", tt.threshold, tt.checked, got, tt.want)
 		}
 	}
 }
@@ -132,8 +136,8 @@ func TestDialNegotiatesHeartbeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.Config.Heartbeat != 4*time.Second {
-		t.Errorf("negotiated heartbeat: got %v, want 4s (2/3 of the 6 s threshold)", c.Config.Heartbeat)
+	if c.Config.Heartbeat != 6*time.Second {
+		t.Errorf("negotiated heartbeat: got %v, want 6s (the threshold, as oslo asks)", c.Config.Heartbeat)
 	}
 }
 

@@ -45,7 +45,7 @@ func OpenRabbit(_ context.Context, u transport.URL, o Options) (*Rabbit, error) 
 		return nil, err
 	}
 	r := &Rabbit{url: u, opts: o, tls: tlsc, backoff: perRound(len(u.Hosts), Backoff(o))}
-	d := newDialer(u, o, tlsc, "publish")
+	d := newDialer(u, o, tlsc, publishPurpose)
 	r.pool = newPool(o.ConnPoolSize, func(ctx context.Context) (*pubConn, transport.Host, error) {
 		return openPubConn(ctx, d)
 	})
