@@ -34,7 +34,7 @@ func (r *Request) IsCall() bool { return r.MsgID != "" && r.ReplyQ != "" }
 // nil and carries MsgID and ReplyQ, so the server can still send the caller an
 // error reply instead of leaving it to time out.
 func DecodeRequest(body []byte) (*Request, error) {
-	msg, err := Open(body)
+	msg, err := open(body)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func appendContext(msg []byte, ctx map[string]any) ([]byte, error) {
 // messages refused before decoding, such as those over the size limit.
 // Fields read before an error are returned with it.
 func DecodeRouting(body []byte) (*Request, error) {
-	msg, err := Open(body)
+	msg, err := open(body)
 	if err != nil {
 		return nil, err
 	}
