@@ -27,7 +27,7 @@ type Report struct {
 // Counts summarise a history.
 type Counts struct {
 	CastsSent, CastsConfirmed, CastsUnconfirmed int
-	CastsHandled, CastsLost                     int // confirmed casts with and without a done
+	CastsHandled, CastsLeft, CastsLost          int // confirmed casts done, still queued at the end, neither
 	Handlings                                   int // done lines of every request
 	DupAcross                                   int // ids done by more than one process
 	DupWithin                                   int // ids done more than once by one process
@@ -46,7 +46,8 @@ type StopTime struct {
 
 // Check applies the rules to a history (events in file order):
 //
-//   - at-least-once: every confirmed cast has a done in some process;
+//   - at-least-once: every confirmed cast has a done in some process, or
+//     is still queued when every server has stopped (left);
 //   - exactly once within a process: no process records done twice for
 //     one id — dedup drops every redelivery while the process lives, a cut
 //     or a silence included;
@@ -90,11 +91,14 @@ func (h *hist) checkCasts(r *Report) {
 		switch {
 		case h.confirmed[c.ID]:
 			r.CastsConfirmed++
-			if len(h.dones[c.ID]) == 0 {
-				r.CastsLost++
-				r.violate("lost: cast %s (to %s) was confirmed and never handled; %s", c.ID, c.What, h.story(c.ID))
-			} else {
+			switch {
+			case len(h.dones[c.ID]) > 0:
 				r.CastsHandled++
+			case h.left[c.ID]:
+				r.CastsLeft++
+			default:
+				r.CastsLost++
+				r.violate("lost: cast %s (to %s) was confirmed, never handled and is not queued; %s", c.ID, c.What, h.story(c.ID))
 			}
 		case h.unconfirmed[c.ID]:
 			r.CastsUnconfirmed++

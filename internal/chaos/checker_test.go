@@ -43,6 +43,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{"cast handled once", up1 + cast1 + "start c1 101\ndone c1 101\n" + stop1, nil},
 		{"confirmed cast never handled", up1 + cast1 + "start c1 101\n" + stop1, []string{"lost: cast c1"}},
+		{"confirmed cast not handled, still queued at the end", up1 + cast1 + stop1 + "left c1 topic\n", nil},
 		{"unconfirmed cast not handled", up1 + "cast c1 *\nunconfirmed c1 broker gone\n" + stop1, nil},
 		{"cut then kill: copies acked, then lost (the known bug)",
 			up1 + cast1 + "start c1 101\nfault cut 101\n" + kill1 + up2 + stop2, []string{"lost: cast c1"}},
@@ -125,7 +126,7 @@ func TestCheckCounts(t *testing.T) {
 	if len(r.Violations) != 1 || !strings.Contains(r.Violations[0], "lost: cast c2") {
 		t.Errorf("violations: got %q, want c2 lost", r.Violations)
 	}
-	if s := r.Summary(); !strings.Contains(s, "handled 1, lost 1") || !strings.Contains(s, "verdict: 1 violations") {
+	if s := r.Summary(); !strings.Contains(s, "handled 1, still queued 0, lost 1") || !strings.Contains(s, "verdict: 1 violations") {
 		t.Errorf("summary:\n%s\nwant the counts and the verdict", s)
 	}
 }

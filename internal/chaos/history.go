@@ -25,6 +25,7 @@ const (
 	Answered    = "answered"    // answered <id> <ms>: a call or probe got its reply after ms
 	TimedOut    = "timedout"    // timedout <id> <ms>: a call or probe timed out after ms
 	Errored     = "errored"     // errored <id> <ms> <error>: a call or probe failed otherwise
+	Left        = "left"        // left <id> <queue>: still queued once every server had stopped
 )
 
 // Faults the test injects (the What of a Fault event).
@@ -67,6 +68,7 @@ var layouts = map[string][]string{
 	Probe:       {"id", "pid", "ms"},
 	Answered:    {"id", "ms"}, TimedOut: {"id", "ms"},
 	Errored: {"id", "ms", "text"},
+	Left:    {"id", "what"},
 }
 
 // String formats e as its history line, without the newline. Text is made

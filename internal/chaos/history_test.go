@@ -27,6 +27,7 @@ func TestEventRoundTrip(t *testing.T) {
 		{Kind: chaos.Answered, ID: "k1", MS: 3},
 		{Kind: chaos.TimedOut, ID: "k1", MS: 5001},
 		{Kind: chaos.Errored, ID: "k1", MS: 2, Text: "a b"},
+		{Kind: chaos.Left, ID: "c3", What: "topic.s1"},
 	}
 	for _, want := range events {
 		line := want.String()

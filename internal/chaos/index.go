@@ -16,6 +16,7 @@ type hist struct {
 	sentAt      map[string]int // seq of the cast, call or probe line
 	confirmed   map[string]bool
 	unconfirmed map[string]bool
+	left        map[string]bool // still queued at the end
 	outcomes    map[string][]Event
 	faults      map[int][]Event // by target pid
 	procs       map[int]*proc
@@ -76,7 +77,7 @@ func index(events []Event) *hist {
 	h := &hist{
 		orig: map[int]Event{},
 		byID: map[string][]Event{}, starts: map[string][]Event{}, dones: map[string][]Event{},
-		sent: map[string]bool{}, sentAt: map[string]int{}, confirmed: map[string]bool{}, unconfirmed: map[string]bool{},
+		sent: map[string]bool{}, sentAt: map[string]int{}, confirmed: map[string]bool{}, unconfirmed: map[string]bool{}, left: map[string]bool{},
 		outcomes: map[string][]Event{}, faults: map[int][]Event{}, procs: map[int]*proc{},
 	}
 	for _, e := range events {
@@ -105,6 +106,8 @@ func index(events []Event) *hist {
 			h.confirmed[e.ID] = true
 		case Unconfirmed:
 			h.unconfirmed[e.ID] = true
+		case Left:
+			h.left[e.ID] = true
 		case Answered, TimedOut, Errored:
 			h.outcomes[e.ID] = append(h.outcomes[e.ID], e)
 		case Fault:

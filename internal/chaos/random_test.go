@@ -18,8 +18,8 @@ var (
 
 // randomLoad has longer requests than shortLoad, so faults find more of
 // them running.
-var randomLoad = loadShape{senders: 3, gap: 80 * time.Millisecond, maxCast: 2 * time.Second,
-	maxCall: time.Second, callTimeout: 5 * time.Second, callEvery: 4}
+var randomLoad = loadShape{senders: 3, gap: 100 * time.Millisecond, maxCast: time.Second,
+	maxCall: 500 * time.Millisecond, callTimeout: 5 * time.Second, callEvery: 4}
 
 // TestRandom runs a random schedule of faults, drawn from a seed, against
 // servers on random executors under a steady load, then checks the

@@ -11,8 +11,8 @@ import (
 // Summary prints the counts, one topic a line, then the verdict.
 func (r Report) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "casts: sent %d, confirmed %d, unconfirmed %d; of the confirmed, handled %d, lost %d\n",
-		r.CastsSent, r.CastsConfirmed, r.CastsUnconfirmed, r.CastsHandled, r.CastsLost)
+	fmt.Fprintf(&b, "casts: sent %d, confirmed %d, unconfirmed %d; of the confirmed, handled %d, still queued %d, lost %d\n",
+		r.CastsSent, r.CastsConfirmed, r.CastsUnconfirmed, r.CastsHandled, r.CastsLeft, r.CastsLost)
 	fmt.Fprintf(&b, "handlings: %d done lines; ids done by more than one process %d, more than once by one process %d\n",
 		r.Handlings, r.DupAcross, r.DupWithin)
 	fmt.Fprintf(&b, "calls: sent %d, answered %d, timed out %d, errored %d; probes: answered %d of %d\n",
