@@ -173,7 +173,7 @@ func (s *Server) open(ctx context.Context) (_ *running, err error) {
 	ack, _ := listener.ParseAckPolicy(s.cfg.AckPolicy) // validated in NewServer
 	beat, _ := heartbeat.Interval(s.cfg.HeartbeatTimeoutThreshold.Std(), s.cfg.HeartbeatRate)
 	r.lis, err = listener.New(p, r.exec, r.h, listener.Config{
-		Prefetch: inFlight, PollTimeout: s.cfg.PollTimeout.Std(), Ack: ack,
+		Prefetch: inFlight, MaxInFlightBytes: s.cfg.MaxInFlightBytes, PollTimeout: s.cfg.PollTimeout.Std(), Ack: ack,
 		HeartbeatInterval: beat, Logger: s.cfg.logger(),
 	})
 	if err != nil {

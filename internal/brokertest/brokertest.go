@@ -1,5 +1,3 @@
-// Package brokertest finds the RabbitMQ broker that integration tests run
-// against, and skips or fails a test when there is none.
 package brokertest
 
 import (
@@ -10,6 +8,7 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+	"github.com/rpcexec/rpcexec/internal/faultproxy"
 )
 
 // DefaultURL is used when AMQP_URL is not set.
@@ -103,4 +102,20 @@ func Channel(t testing.TB) *amqp091.Channel {
 		t.Fatal(err)
 	}
 	return ch
+}
+
+// Proxy starts a fault proxy in front of the test broker, closed when the
+// test ends (after the servers using it, when started before them).
+func Proxy(t testing.TB) *faultproxy.Proxy {
+	t.Helper()
+	p, err := faultproxy.Start(Addr(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("closing the proxy: %v", err)
+		}
+	})
+	return p
 }

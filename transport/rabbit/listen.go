@@ -54,7 +54,8 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 // error about the declarations themselves is returned at once.
 func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queue, prefetch int) (*Poller, error) {
 	d := newDialer(r.url, r.opts, r.tls, purpose)
-	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries, Logger: r.opts.Logger}
+	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries,
+		Silence: r.opts.silence(), Logger: r.opts.Logger}
 	for attempt := 1; ; attempt++ {
 		p, err := startPoller(ctx, d.connector(), declarer(qs, r.opts), o)
 		if err == nil {

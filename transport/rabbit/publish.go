@@ -106,7 +106,7 @@ func (r *Rabbit) publishOnce(ctx context.Context, to transport.Address, mandator
 	if r.pool.isClosed() {
 		return h, transport.ErrClosed
 	}
-	return h, errors.New("rabbit: the broker refused the message (basic.nack)")
+	return h, fmt.Errorf("%w (basic.nack) published to %s", transport.ErrRefused, label(to))
 }
 
 // retryable tells failures of the connection, which another attempt may
@@ -115,6 +115,7 @@ func retryable(err error) bool {
 	var ae *amqp091.Error
 	switch {
 	case errors.Is(err, transport.ErrClosed), errors.Is(err, transport.ErrUnroutable), errors.Is(err, transport.ErrNoExchange),
+		errors.Is(err, transport.ErrRefused),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
 	case errors.As(err, &ae):
