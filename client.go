@@ -84,6 +84,7 @@ func NewClient(cfg Config, target Target, opts ...ClientOption) (*Client, error)
 	if target.Topic == "" {
 		return nil, fmt.Errorf("%w: a client target needs a Topic", ErrInvalidConfig)
 	}
+	cfg.logNotes()
 	c := &Client{cfg: cfg, target: target, timeout: cfg.RPCResponseTimeout.Std(), shared: newClientShared(cfg)}
 	for _, o := range opts {
 		o(c.shared)
@@ -100,13 +101,22 @@ func (c *Client) Prepare(opts ...CallOption) *Client {
 	return &p
 }
 
-// Cast sends a request and waits for no reply.
-func (c *Client) Cast(ctx context.Context, method string, args any) error {
+// cast is Cast after the client interceptors.
+func (c *Client) cast(ctx context.Context, method string, args any) error {
 	req, err := c.request(ctx, method, args)
 	if err != nil {
 		return err
 	}
 	return c.shared.publish(ctx, c.castAddress(), req, 0)
+}
+
+// castAsync is CastAsync after the client interceptors.
+func (c *Client) castAsync(ctx context.Context, method string, args any) (*Pending, error) {
+	req, err := c.request(ctx, method, args)
+	if err != nil {
+		return nil, err
+	}
+	return c.shared.castAsync(ctx, c.castAddress(), req)
 }
 
 // castAddress is where c's casts go.
@@ -115,20 +125,6 @@ func (c *Client) castAddress() transport.Address {
 		return transport.FanoutAddress(c.target.Topic)
 	}
 	return transport.TopicAddress(c.exchange(), c.target.Topic, c.target.Server)
-}
-
-// CastAsync sends a request like Cast but returns once it is handed to the
-// transport, without waiting for the broker to confirm it: the Pending
-// reports that. One goroutine can so keep many casts in flight, where Cast
-// waits for each in turn. A cast whose connection is lost before the
-// broker answered is sent again, as Cast's would be (the servers drop a
-// second copy by its _unique_id); Close ends such resends.
-func (c *Client) CastAsync(ctx context.Context, method string, args any) (*Pending, error) {
-	req, err := c.request(ctx, method, args)
-	if err != nil {
-		return nil, err
-	}
-	return c.shared.castAsync(ctx, c.castAddress(), req)
 }
 
 // Pending is a cast sent by CastAsync whose confirm may not be in yet.
@@ -165,11 +161,8 @@ func (p *Pending) resolve(err error) {
 	close(p.done)
 }
 
-// Call sends a request and decodes its reply's result into result (which
-// may be nil to discard it). A failure reply is returned as a
-// *dispatch.Error keeping the remote class, module and message;
-// errors.Is(err, dispatch.ErrNoSuchMethod) works across the wire.
-func (c *Client) Call(ctx context.Context, method string, args, result any) error {
+// call is Call after the client interceptors.
+func (c *Client) call(ctx context.Context, method string, args, result any) error {
 	if c.target.Fanout {
 		return fmt.Errorf("rpcexec: call %q: a fanout target takes casts only", method)
 	}

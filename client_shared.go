@@ -23,7 +23,8 @@ func WithClientTransport(tr transport.Transport) ClientOption {
 // clientShared is the state a client and the clients Prepare makes of it
 // share: the transport and the reply queue, both made on first use.
 type clientShared struct {
-	cfg Config
+	cfg       Config
+	intercept ClientInterceptor // from WithClientInterceptors
 
 	mu     sync.Mutex
 	tr     transport.Transport

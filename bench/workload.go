@@ -48,6 +48,11 @@ type Workload struct {
 	// without publishers competing for the CPUs.
 	Prefill bool
 
+	// Base is the configuration a run starts from (rpcexec.LoadConfigFiles
+	// of loadgen's --config-file); nil is rpcexec.DefaultConfig(). The
+	// fields above override it.
+	Base *rpcexec.Config
+
 	// Logger receives rpcexec's log lines; nil logs warnings to stderr.
 	Logger *slog.Logger
 

@@ -42,6 +42,11 @@ type Options struct {
 	SendTracebacks bool
 	// Logger receives one line per refused or failed request.
 	Logger *slog.Logger
+	// Interceptor, when not nil, runs around each dispatch
+	// (dispatch.Chain makes one of several); Topic and Server name the
+	// server's target in its dispatch.Info.
+	Interceptor   dispatch.Interceptor
+	Topic, Server string
 }
 
 // Handler is the request path of one server: it runs on the executor, one
@@ -51,6 +56,7 @@ type Handler struct {
 	o       Options
 	dedup   *Dedup
 	replier replier
+	stats   counters
 }
 
 // New returns the request path described by o.
@@ -100,6 +106,7 @@ func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome 
 func (h *Handler) HandleDeferred(ctx context.Context, m *poller.Message, finish func(poller.Outcome)) {
 	if len(m.Body) > h.o.MaxMessageSize {
 		routing, _ := wire.DecodeRouting(m.Body)
+		h.stats.oversize.Add(1)
 		h.refuse(ctx, m, replyTarget(routing),
 			fmt.Sprintf("request of %d bytes exceeds max_message_size %d", len(m.Body), h.o.MaxMessageSize))
 		finish(poller.Reject)
@@ -110,11 +117,13 @@ func (h *Handler) HandleDeferred(ctx context.Context, m *poller.Message, finish 
 		err = validate(req)
 	}
 	if err != nil {
+		h.stats.malformed.Add(1)
 		h.refuse(ctx, m, replyTarget(req), err.Error())
 		finish(poller.Ack)
 		return
 	}
 	if n := m.Deliveries; h.o.MaxDeliveries > 0 && n > h.o.MaxDeliveries {
+		h.stats.poison.Add(1)
 		h.refuse(ctx, m, replyTarget(req), poisonReason(req.Method, n, h.o.MaxDeliveries))
 		finish(poller.Reject)
 		return
@@ -125,10 +134,12 @@ func (h *Handler) HandleDeferred(ctx context.Context, m *poller.Message, finish 
 		finish(poller.Requeue)
 		return
 	case v == duplicate:
+		h.stats.duplicates.Add(1)
 		h.o.Logger.Debug("rpcexec: dropped a duplicate delivery", "method", req.Method, "queue", m.Queue)
 		finish(poller.Ack)
 		return
 	case v == poison:
+		h.stats.poison.Add(1)
 		h.refuse(ctx, m, replyTarget(req), poisonReason(req.Method, h.o.MaxDeliveries+1, h.o.MaxDeliveries))
 		finish(poller.Reject)
 		return
@@ -155,13 +166,20 @@ func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Reques
 	}
 	deadline := h.deadline(m)
 	stop := h.monitor(ctx, req, deadline)
-	result, err := h.o.Dispatcher.Dispatch(ctx, dispatch.Request{
-		Namespace: req.Namespace, Version: req.Version, Method: req.Method, Args: req.Args,
-	})
+	r := dispatch.Request{Namespace: req.Namespace, Version: req.Version, Method: req.Method, Args: req.Args}
+	var info *dispatch.Info
+	if h.o.Interceptor != nil {
+		info = &dispatch.Info{Topic: h.o.Topic, Server: h.o.Server, Call: req.IsCall(), Queue: m.Queue, Received: m.Received,
+			Registered: h.o.Dispatcher.Has(req.Method)}
+	}
+	result, err := h.o.Dispatcher.Invoke(ctx, r, info, h.o.Interceptor)
+	h.stats.dispatched.Add(1)
 	if beatErr := stop(); beatErr != nil {
+		h.stats.replyFailures.Add(1)
 		h.o.Logger.Warn("rpcexec: call-monitor heartbeat failed", "method", req.Method, "err", beatErr)
 	}
 	if err != nil {
+		h.stats.failed.Add(1)
 		h.logFailure(ctx, req, err)
 	}
 	if !req.IsCall() {
@@ -180,9 +198,10 @@ func (h *Handler) replied(ctx context.Context, req *wire.Request, err error) pol
 	if err == nil {
 		return poller.Ack
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil { // stopping: another delivery may still answer
 		return poller.Requeue
 	}
+	h.stats.replyFailures.Add(1)
 	h.o.Logger.Warn("rpcexec: reply not delivered; the caller will time out", "method", req.Method,
 		"reply_q", req.ReplyQ, "err", err)
 	return poller.Ack
@@ -219,6 +238,7 @@ func (h *Handler) refuse(ctx context.Context, m *poller.Message, to *wire.Reques
 	}
 	failure := &dispatch.Error{Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason}}
 	if err := h.reply(ctx, to, nil, failure, h.deadline(m)); err != nil {
+		h.stats.replyFailures.Add(1)
 		h.o.Logger.Warn("rpcexec: refusal not delivered", "reply_q", to.ReplyQ, "err", err)
 	}
 }

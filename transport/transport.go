@@ -19,6 +19,10 @@ var (
 	// ErrNoExchange is wrapped when a message is published to an exchange
 	// that does not exist: no server of that topic has ever started.
 	ErrNoExchange = errors.New("transport: no such exchange")
+	// ErrRefused is wrapped when the broker refuses a message (basic.nack:
+	// a full queue with x-overflow reject-publish, say): sending it again
+	// would be refused again.
+	ErrRefused = errors.New("transport: the broker refused the message")
 )
 
 // DefaultExchange is oslo.messaging's default control_exchange.

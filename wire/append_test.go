@@ -144,7 +144,7 @@ func FuzzEncodeRequestMatchesEncodingJSON(f *testing.F) {
 // DecodeReply's rules (exact keys, the last duplicate wins, null reads as
 // absent).
 func referenceDecodeReply(body []byte) (*Reply, bool) {
-	msg, err := Open(body)
+	msg, err := open(body)
 	if err != nil {
 		return nil, false
 	}

@@ -84,7 +84,7 @@ func EncodeReply(r *Reply) ([]byte, error) {
 // DecodeRequest: exact keys, the last of duplicates wins, null reads as
 // absent. Result is a view of the decoded message, which the reply owns.
 func DecodeReply(body []byte) (*Reply, error) {
-	msg, err := Open(body)
+	msg, err := open(body)
 	if err != nil {
 		return nil, err
 	}

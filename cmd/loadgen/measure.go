@@ -26,6 +26,7 @@ type measureFlags struct {
 	cpuProfile, memProfile       string
 	baseline                     bool
 	w                            bench.Workload
+	config                       configFlags
 }
 
 func newMeasureCommand(stderr io.Writer) (*command, *measureFlags) {
@@ -58,6 +59,7 @@ func newMeasureCommand(stderr io.Writer) (*command, *measureFlags) {
 	c.alias("duration", "l")
 	c.alias("publishers", "p")
 	c.alias("executor", "e")
+	f.config.register(c)
 	return c, f
 }
 
@@ -130,6 +132,9 @@ func measure(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if ok, status := c.parse(args); !ok {
 		return status
 	}
+	if err := f.applyConfig(c); err != nil {
+		return configFailed(stderr, err)
+	}
 	names, err := f.validate(c)
 	if err != nil {
 		return c.fail(err)
@@ -156,7 +161,7 @@ func measure(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		}
 	}()
-	prog := newProgress(stdout, stderr)
+	prog := newProgress(stderr)
 	f.w.Progress = prog.show
 	level, _ := parseLevel(f.logLevel)
 	f.w.Logger = logger(stderr, level)

@@ -124,6 +124,8 @@ func (m *Transport) Publish(ctx context.Context, to transport.Address, msg trans
 		return fmt.Errorf("%w: %w", transport.ErrUnroutable, err)
 	case errors.Is(err, ErrNoExchange):
 		return fmt.Errorf("%w: %w", transport.ErrNoExchange, err)
+	case errors.Is(err, ErrQueueFull):
+		return fmt.Errorf("%w: %w", transport.ErrRefused, err)
 	}
 	return err
 }

@@ -65,3 +65,15 @@ func DefaultOptions() Options {
 		Logger: slog.Default(),
 	}
 }
+
+// silence is how long a consumer's connection may hear nothing before the
+// heartbeat check declares it dead: the threshold less one check interval
+// (see brokerHeartbeat), and never under 3/4 of the threshold, well above
+// the half threshold a live broker may stay quiet; 0 without heartbeats.
+func (o Options) silence() time.Duration {
+	interval, err := heartbeat.Interval(o.Heartbeat, o.HeartbeatRate)
+	if err != nil || interval == 0 {
+		return 0
+	}
+	return max(o.Heartbeat-interval, o.Heartbeat*3/4)
+}

@@ -15,28 +15,40 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 )
 
+// publishPurpose names the publishing pool's dialer, the one whose
+// connections no heartbeat check watches.
+const publishPurpose = "publish"
+
 // dialTimeout bounds one connection attempt: TCP connect, TLS and the AMQP
 // handshake, so a broker that accepts and then says nothing costs one
 // attempt, not a hang.
 const dialTimeout = 10 * time.Second
 
-// brokerHeartbeat is the heartbeat interval rpcexec asks the broker for, given
-// heartbeat_timeout_threshold. amqp091 sends a heartbeat every half
-// interval and closes a connection on which nothing arrived for three of
-// those halves, i.e. 1.5 intervals; asking for threshold×2/3 therefore
-// drops a silent broker within the threshold, as oslo promises. amqp091
-// counts in whole seconds: the interval is rounded down, so detection is
-// never later than the threshold, with a floor of 1 s (a threshold under
-// 1.5 s is detected after 1.5 s).
+// brokerHeartbeat is the heartbeat interval rpcexec asks the broker for,
+// given heartbeat_timeout_threshold, so that a silent broker is found
+// within the threshold. RabbitMQ sends something at least every half
+// interval; amqp091 closes a connection that heard nothing for 1.5
+// intervals.
+//
+// A consumer's connection is checked by the listener every
+// threshold/rate/2 (Poller.CheckHeartbeat), which finds one that heard
+// nothing for the threshold less one check: it asks for the threshold
+// itself, as oslo (kombu) does, and amqp091's deadline is the backstop. A
+// publishing connection has no such check: it asks for 2/3 of the
+// threshold, so amqp091's deadline falls on the threshold. amqp091 counts
+// in whole seconds (rounded down, floor 1 s).
 //
 // A threshold of 0 asks for no heartbeats. amqp091 cannot refuse them,
 // though: it then takes the broker's proposal (RabbitMQ: 60 s), so a
 // connection without heartbeats needs the broker's heartbeat set to 0 too.
-func brokerHeartbeat(threshold time.Duration) time.Duration {
+func brokerHeartbeat(threshold time.Duration, checked bool) time.Duration {
 	if threshold <= 0 {
 		return 0
 	}
-	return max((threshold * 2 / 3).Truncate(time.Second), time.Second)
+	if !checked {
+		threshold = threshold * 2 / 3
+	}
+	return max(threshold.Truncate(time.Second), time.Second)
 }
 
 // hostOrder hands out a URL's hosts in kombu_failover_strategy's order:
@@ -91,11 +103,12 @@ type dialer struct {
 }
 
 func newDialer(u transport.URL, o Options, tlsc *tls.Config, purpose string) *dialer {
+	checked := purpose != publishPurpose
 	d := &dialer{
 		order:     newHostOrder(u.Hosts, o.FailoverStrategy, rand.Perm),
 		scheme:    "amqp",
 		vhost:     u.VHost,
-		heartbeat: brokerHeartbeat(o.Heartbeat),
+		heartbeat: brokerHeartbeat(o.Heartbeat, checked),
 		tls:       tlsc,
 		name:      fmt.Sprintf("rpcexec:%d:%s", os.Getpid(), purpose),
 	}

@@ -7,22 +7,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/transport"
 )
 
 func TestHeartbeat(t *testing.T) {
 	tests := []struct {
-		threshold, want time.Duration
+		threshold time.Duration
+		checked   bool
+		want      time.Duration
 	}{
-		{60 * time.Second, 40 * time.Second}, // detection after 1.5 × 40 s = 60 s
-		{10 * time.Second, 6 * time.Second},  // 6.67 s rounds down: 9 s, within 10 s
-		{3 * time.Second, 2 * time.Second},
-		{time.Second, time.Second}, // the floor
-		{0, 0},                     // off
+		{60 * time.Second, true, 60 * time.Second},
+		{60 * time.Second, false, 40 * time.Second},        // amqp091 drops it after 1.5 × 40 s = 60 s
+		{10500 * time.Millisecond, true, 10 * time.Second}, // whole seconds, rounded down
+		{10 * time.Second, false, 6 * time.Second},         // 6.67 s rounds down: 9 s, within 10 s
+		{500 * time.Millisecond, true, time.Second},        // the floor
+		{0, true, 0}, // off
+		{0, false, 0},
 	}
 	for _, tt := range tests {
-		if got := brokerHeartbeat(tt.threshold); got != tt.want {
-			t.Errorf("brokerHeartbeat(%v): got %v, want %v", tt.threshold, got, tt.want)
+		if got := brokerHeartbeat(tt.threshold, tt.checked); got != tt.want {
+			t.Errorf("brokerHeartbeat(%v, checked %v): got %v, want %v", tt.threshold, tt.checked, got, tt.want)
 		}
 	}
 }
@@ -71,7 +76,7 @@ func TestHostOrder(t *testing.T) {
 // TestDialFailover dials two brokers of which the first refuses: each
 // call makes one attempt, on the host the strategy names.
 func TestDialFailover(t *testing.T) {
-	refusing, good := proxy(t), proxy(t)
+	refusing, good := brokertest.Proxy(t), brokertest.Proxy(t)
 	refusing.Refuse()
 	bad := refusing.Addr()
 	tests := []struct {
@@ -132,13 +137,13 @@ func TestDialNegotiatesHeartbeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.Config.Heartbeat != 4*time.Second {
-		t.Errorf("negotiated heartbeat: got %v, want 4s (2/3 of the 6 s threshold)", c.Config.Heartbeat)
+	if c.Config.Heartbeat != 6*time.Second {
+		t.Errorf("negotiated heartbeat: got %v, want 6s (the threshold, as oslo asks)", c.Config.Heartbeat)
 	}
 }
 
 func TestDialHonoursContext(t *testing.T) {
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	p.Silence() // accepts, never answers the handshake
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

@@ -26,6 +26,7 @@ type ledger struct {
 	contig uint64   // every tag ≤ contig has been returned by Poll
 	ahead  []uint64 // tags > contig+1 returned by Poll, ascending
 	held   []held   // returned by Poll and not settled, ascending
+	kept   int      // settled by the caller but held back by plan
 }
 
 type held struct {
@@ -45,6 +46,7 @@ func (l *ledger) reset() {
 	l.contig = 0
 	l.ahead = l.ahead[:0]
 	l.held = l.held[:0]
+	l.kept = 0
 }
 
 // deliver records that Poll returned tag.
@@ -112,9 +114,11 @@ func (l *ledger) plan(ops []op, hold int) []op {
 			}
 		}
 		l.held = slices.DeleteFunc(l.held, func(x held) bool { return x.mark != 0 })
+		l.kept = 0
 		return ops
 	}
 	l.held = slices.Delete(l.held, 0, i)
+	l.kept = above
 	return ops
 }
 

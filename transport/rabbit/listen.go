@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rpcexec/rpcexec/transport"
 
@@ -28,7 +29,7 @@ func (r *Rabbit) Listen(ctx context.Context, t transport.Target, prefetch int) (
 	if err != nil {
 		return nil, fmt.Errorf("rabbit: listening on %s at %s: %w", name, r.url, err)
 	}
-	return &droppingPoller{Poller: p, queue: fanout, drop: func(ctx context.Context) { r.deleteQueue(ctx, fanout) }}, nil
+	return r.dropping(p, fanout), nil
 }
 
 // ListenReplies implements transport.Transport with a new reply_<uuid hex> queue,
@@ -43,7 +44,7 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 	if err != nil {
 		return "", nil, fmt.Errorf("rabbit: listening for replies at %s: %w", r.url, err)
 	}
-	return queue, &droppingPoller{Poller: p, queue: queue, drop: func(ctx context.Context) { r.deleteQueue(ctx, queue) }}, nil
+	return queue, r.dropping(p, queue), nil
 }
 
 // listen starts a poller on a connection of its own that declares qs on
@@ -53,7 +54,8 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 // error about the declarations themselves is returned at once.
 func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queue, prefetch int) (*Poller, error) {
 	d := newDialer(r.url, r.opts, r.tls, purpose)
-	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries, Logger: r.opts.Logger}
+	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries,
+		Silence: r.opts.silence(), Logger: r.opts.Logger}
 	for attempt := 1; ; attempt++ {
 		p, err := startPoller(ctx, d.connector(), declarer(qs, r.opts), o)
 		if err == nil {
@@ -73,21 +75,50 @@ func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queu
 }
 
 // droppingPoller deletes its own queue (a server's fanout queue, a reply
-// queue) when closed. It embeds the concrete poller so that its heartbeat
-// check stays visible to the listener.
+// queue) when closed, and says whether it is connected (see watch). It
+// embeds the concrete poller so that its heartbeat check stays visible to
+// the listener.
 type droppingPoller struct {
 	*Poller
 	queue string // the queue it deletes
 	drop  func(ctx context.Context)
+	watch watch
 }
 
 // OwnQueue names the queue the poller deletes when it closes: a program
 // that may exit without closing it (loadgen) deletes it by that name.
 func (p *droppingPoller) OwnQueue() string { return p.queue }
 
+func (r *Rabbit) dropping(p *Poller, queue string) *droppingPoller {
+	d := &droppingPoller{Poller: p, queue: queue, drop: func(ctx context.Context) { r.deleteQueue(ctx, queue) }}
+	d.watch.stats = &r.stats
+	d.watch.observe(p)
+	return d
+}
+
+// Poll implements poller.Poller, noting the connection's state after it.
+func (p *droppingPoller) Poll(ctx context.Context, timeout time.Duration, max int) ([]*poller.Message, error) {
+	msgs, err := p.Poller.Poll(ctx, timeout, max)
+	p.watch.observe(p.Poller)
+	return msgs, err
+}
+
+// CheckHeartbeat implements heartbeat.Checker, noting the connection's
+// state after it.
+func (p *droppingPoller) CheckHeartbeat(ctx context.Context) error {
+	err := p.Poller.CheckHeartbeat(ctx)
+	p.watch.observe(p.Poller)
+	return err
+}
+
+// Connected reports whether the poller consumes on a live connection: not
+// while reconnecting, nor after Close. Safe from any goroutine.
+func (p *droppingPoller) Connected() bool { return p.watch.connected.Load() }
+
 // Close closes the poller, then deletes the queue once, both within ctx.
 func (p *droppingPoller) Close(ctx context.Context) error {
 	err := p.Poller.Close(ctx)
+	p.watch.connected.Store(false)
 	if p.drop != nil {
 		p.drop(ctx)
 		p.drop = nil

@@ -26,8 +26,9 @@ type Poller struct {
 	batch  []arrival // scratch: a batch on its way out
 	ops    []op      // scratch: the frames of one Settle
 
-	skipped uint64 // settlements of lost sessions skipped
-	closed  bool
+	heldSince time.Time // when settlements were first held back; zero when none are
+	skipped   uint64    // settlements of lost sessions skipped
+	closed    bool
 }
 
 var (
@@ -63,6 +64,7 @@ func (p *Poller) install(s *session) {
 	s.gen = p.gen
 	p.s = s
 	p.ledger.reset()
+	p.heldSince = time.Time{}
 }
 
 // Poll implements poller.Poller. While the connection is down it runs the
@@ -78,8 +80,20 @@ func (p *Poller) Poll(ctx context.Context, timeout time.Duration, max int) ([]*p
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(timeout)
+	end := time.Now().Add(timeout)
 	for {
+		deadline := end
+		if hold := p.holdDeadline(); !hold.IsZero() && p.s != nil {
+			if !time.Now().Before(hold) {
+				if err := p.flushHeld(); err != nil {
+					p.o.Logger.Warn("rabbit: sending held-back settlements failed", "err", err)
+				}
+				continue
+			}
+			if hold.Before(deadline) {
+				deadline = hold // back here in time to send them
+			}
+		}
 		if p.s == nil {
 			if err := p.reconnect(ctx, deadline); err != nil || p.s == nil {
 				return nil, err
@@ -90,7 +104,11 @@ func (p *Poller) Poll(ctx context.Context, timeout time.Duration, max int) ([]*p
 			continue
 		}
 		msgs, lost, err := p.receive(ctx, deadline, max)
-		if !lost {
+		switch {
+		case lost:
+		case len(msgs) == 0 && err == nil && time.Now().Before(end):
+			// woken to send held-back settlements; wait on until end
+		default:
 			return msgs, err
 		}
 	}

@@ -54,9 +54,10 @@ package rabbit
 // MaxRetries) across its hosts.
 //
 // The Poller notices a lost session (the connection or the channel closed,
-// or the broker cancelled a consumer) in two places. Poll notices at once,
-// because the end of a delivery channel wakes it. CheckHeartbeat notices at
-// its next call. The session is then closed and the ledger cleared, and
+// or the broker cancelled a consumer, or nothing arrived for too long) in
+// two places. Poll notices at once, because the end of a delivery channel
+// wakes it. CheckHeartbeat notices at its next call, and is the one that
+// notices silence. The session is then closed and the ledger cleared, and
 // attempt 1 is due after RetryDelay(1). An attempt is connect → channel →
 // basic.qos → declare → basic.consume on each queue. It runs on its own
 // goroutine, so a broker that accepts a connection and then says nothing
@@ -70,19 +71,17 @@ package rabbit
 // # A silent broker
 //
 // When the bytes stop but the TCP connection stays up (a dead router, a
-// frozen broker), nothing fails on its own. amqp091 detects it. After every
-// frame it reads, it sets the socket's read deadline to 3 × H/2 from then,
-// where H is the negotiated heartbeat. A healthy RabbitMQ sends something
-// at least every H (it checks every H/2 and sends a heartbeat when it has
-// sent nothing since the last check), so a live connection never reaches
-// the deadline. A silent one does, at most 1.5 × H after the silence
-// begins, since the last frame came before it. amqp091 then closes the
-// connection, which closes the delivery channels. The transport asks for H
-// = 2/3 × heartbeat_timeout_threshold, so the connection is closed within
-// the threshold. A Poll in progress notices at once. Otherwise the loop
-// notices at its next Poll or heartbeat check, so within threshold + one
-// check interval (threshold/rate/2) at the latest. This needs heartbeats:
-// a connection negotiated with H = 0 is never found to be silent.
+// frozen broker), nothing fails on its own. The connection's socket notes
+// when it last read anything (link.go), and CheckHeartbeat, which the
+// listener calls every threshold/rate/2, throws away a connection that has
+// heard nothing for Silence: the threshold less one check interval. The
+// dialer asks the broker for a heartbeat interval H equal to the threshold,
+// and a healthy RabbitMQ sends something at least every H/2, well within
+// Silence, so a live connection is never taken for dead; a silent one is
+// found within the threshold. amqp091's own read deadline (1.5 × H after
+// the last frame) is the backstop, and a Poll in progress notices that at
+// once. This needs heartbeats: with H = 0 an idle connection is silent and
+// the check is off.
 //
 // # Concurrency
 //

@@ -43,6 +43,12 @@ type consumeOptions struct {
 	// loss; nil waits 1 s every time. The transport passes its backoff with
 	// jitter here.
 	RetryDelay func(attempt int) time.Duration
+	// Silence is how long nothing may arrive on the connection before
+	// CheckHeartbeat declares it dead and reconnects: the heartbeat
+	// threshold less one check interval, so that the check at
+	// threshold/rate/2 finds a silent broker within the threshold. 0
+	// disables the check (no heartbeats: an idle connection is silent).
+	Silence time.Duration
 	// MaxRetries, when > 0, is the number of failed reconnect attempts in a
 	// row after which Poll returns poller.ErrGaveUp; 0 reconnects forever.
 	MaxRetries int

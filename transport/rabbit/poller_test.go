@@ -120,15 +120,15 @@ func declareQueue(queue string, args amqp091.Table) declarerFunc {
 	}
 }
 
-// dial is the transport's own connector for rawURL, asking the broker for
-// heartbeat hb (0: none).
+// dial is the transport's own connector for rawURL, with heartbeat
+// threshold hb (the interval asked of the broker; 0: none).
 func dial(rawURL string, hb time.Duration) connector {
 	u, err := transport.ParseURL(rawURL)
 	if err != nil {
 		panic(err) // a test's own constant
 	}
 	o := DefaultOptions()
-	o.Heartbeat = hb * 3 / 2 // brokerHeartbeat asks for 2/3 of the threshold
+	o.Heartbeat = hb
 	return newDialer(u, o, nil, "test").connector()
 }
 

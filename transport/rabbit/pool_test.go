@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/transport"
 )
 
@@ -77,7 +78,7 @@ func TestClose(t *testing.T) {
 // TestCloseStopsRetries closes the transport under a publish that retries
 // forever: the publish ends at once with transport.ErrClosed.
 func TestCloseStopsRetries(t *testing.T) {
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	p.Refuse()
 	o := fastOptions()
 	o.PublishRetry, o.RetryInterval, o.IntervalMax = -1, time.Hour, time.Hour

@@ -2,7 +2,6 @@ package rabbit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -106,7 +105,8 @@ func (e *lostError) soft() bool { return e.cause != nil && e.cause.Server && e.c
 // reclaimed (when they are also half of it): amortised O(1) per message.
 const compactAfter = 64
 
-var errNack = errors.New("rabbit: the broker refused the message (basic.nack)")
+// errNack is a basic.nack: the broker refused the message.
+var errNack = fmt.Errorf("%w (basic.nack)", transport.ErrRefused)
 
 // openPubConn makes one connection attempt and readies it for publishing;
 // start runs its dispatcher.

@@ -12,6 +12,7 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/transport"
 )
 
@@ -217,7 +218,7 @@ func load(c *pubConn) int {
 func TestConfirmAfterCancel(t *testing.T) {
 	c := rawConn(t)
 	q := testQueue(t, c)
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	o := fastOptions()
 	o.ConnPoolSize, o.PublishRetry, o.Heartbeat = 1, 0, time.Minute
 	r := openRabbit(t, brokerURL(t, p.Addr()), o)
@@ -256,7 +257,7 @@ func TestConfirmAfterCancel(t *testing.T) {
 func TestChannelLossFailsOutstanding(t *testing.T) {
 	c := rawConn(t)
 	q := testQueue(t, c)
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	o := fastOptions()
 	o.ConnPoolSize, o.PublishRetry, o.Heartbeat = 1, 0, time.Minute
 	r := openRabbit(t, brokerURL(t, p.Addr()), o)
@@ -341,7 +342,7 @@ func TestSoftCloseResends(t *testing.T) {
 func TestCloseFailsOutstanding(t *testing.T) {
 	c := rawConn(t)
 	q := testQueue(t, c)
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	o := fastOptions()
 	o.ConnPoolSize, o.Heartbeat = 1, time.Minute
 	r := openRabbit(t, brokerURL(t, p.Addr()), o)

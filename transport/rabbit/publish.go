@@ -53,6 +53,9 @@ func (r *Rabbit) Publish(ctx context.Context, to transport.Address, m transport.
 			continue
 		}
 		if !retryable(err) {
+			if errors.Is(err, transport.ErrRefused) {
+				return fmt.Errorf("%w published to %s", err, label(to))
+			}
 			return explainLost(to, err)
 		}
 		if r.opts.PublishRetry >= 0 && attempt > r.opts.PublishRetry {
@@ -60,6 +63,7 @@ func (r *Rabbit) Publish(ctx context.Context, to transport.Address, m transport.
 				label(to), attempt, strings.Join(tried, ", "), err)
 		}
 		delay := r.backoff(attempt)
+		r.stats.publishRetries.Add(1)
 		r.opts.Logger.Warn("rabbit: publish failed; retrying", "to", label(to), "attempt", attempt,
 			"host", h.Addr(), "retry_in", delay, "err", err)
 		if werr := r.wait(ctx, delay); werr != nil {
@@ -178,6 +182,7 @@ func retryable(err error) bool {
 	var ae *amqp091.Error
 	switch {
 	case errors.Is(err, transport.ErrClosed), errors.Is(err, transport.ErrUnroutable), errors.Is(err, transport.ErrNoExchange),
+		errors.Is(err, transport.ErrRefused),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
 	case errors.As(err, &ae):

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/transport"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
@@ -118,7 +119,7 @@ func TestPublishExpiration(t *testing.T) {
 func TestPublishThroughOutage(t *testing.T) {
 	c := rawConn(t)
 	q := testQueue(t, c)
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	o := fastOptions()
 	log, retries := countLogs("rabbit: publish failed; retrying")
 	o.Logger, o.PublishRetry = log, -1
@@ -149,7 +150,7 @@ func TestPublishThroughOutage(t *testing.T) {
 }
 
 func TestPublishGivesUp(t *testing.T) {
-	p1, p2 := proxy(t), proxy(t)
+	p1, p2 := brokertest.Proxy(t), brokertest.Proxy(t)
 	p1.Refuse()
 	p2.Refuse()
 	u := brokerURL(t, p1.Addr(), p2.Addr())
@@ -172,7 +173,7 @@ func TestPublishGivesUp(t *testing.T) {
 }
 
 func TestPublishHonoursContext(t *testing.T) {
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	p.Refuse()
 	o := fastOptions()
 	o.PublishRetry = -1
@@ -190,7 +191,7 @@ func TestPublishHonoursContext(t *testing.T) {
 func TestPublishDetectsSilentBroker(t *testing.T) {
 	c := rawConn(t)
 	q := testQueue(t, c)
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	o := fastOptions()
 	o.Heartbeat, o.PublishRetry = 3*time.Second, 0
 	r := openRabbit(t, brokerURL(t, p.Addr()), o)

@@ -132,19 +132,27 @@ func (p *Poller) finish() {
 	p.o.Logger.Warn("rabbit: reconnect attempt failed", "attempt", n, "retry_in", delay, "err", a.err)
 }
 
-// CheckHeartbeat implements heartbeat.Checker. It does no I/O: amqp091
-// sends heartbeats and closes a connection that stays silent, and this
-// check reports that (and starts the reconnect schedule) if Poll has not
-// noticed it yet. While reconnecting it keeps returning an error.
+// CheckHeartbeat implements heartbeat.Checker: it checks that the
+// connection is alive, its consumers registered and that the broker said
+// something within Silence (a live RabbitMQ sends a heartbeat at least every
+// half negotiated interval). A connection that fails the check is thrown
+// away and the reconnect schedule starts. The check does no network I/O.
+// While reconnecting it keeps returning an error.
 func (p *Poller) CheckHeartbeat(context.Context) error {
 	if p.closed {
 		return poller.ErrClosed
 	}
 	if s := p.s; s != nil {
-		if !s.broken() {
-			return p.flushHeld()
+		quiet := s.conn.sock.silentFor(time.Now())
+		switch {
+		case s.broken():
+			p.lose(s.cause())
+		case p.o.Silence > 0 && quiet >= p.o.Silence:
+			p.lose(fmt.Errorf("rabbit: nothing from the broker for %s (heartbeat_timeout_threshold less one check): "+
+				"the connection is dead or the broker frozen", quiet.Round(time.Millisecond)))
+		default:
+			return nil
 		}
-		p.lose(s.cause())
 	}
 	if p.retry.gaveUp != nil {
 		return p.retry.gaveUp

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rpcexec/rpcexec/poller"
 )
@@ -12,8 +13,8 @@ import (
 // skipped (the broker requeued those messages when their channel went) and
 // counted. The others are sent coalesced, as ledger explains: a batch that
 // settles everything outstanding in order costs one frame, and settlements
-// above a gap wait (up to half the prefetch of them, and at most until the
-// next heartbeat check or Close) for the gap to fill. Invalid
+// above a gap wait (up to half the prefetch of them, for at most maxHold)
+// for the gap to fill. Invalid
 // settlements (nil or unknown messages, unknown outcomes, a message settled
 // twice) are not sent, so they cannot cost the channel; they are reported
 // together in the error, after the valid ones are applied.
@@ -50,18 +51,45 @@ func (p *Poller) Settle(_ context.Context, batch []poller.Settlement) error {
 		if err := p.send(p.ops); err != nil {
 			errs = append(errs, err)
 		}
+		p.noteHeld(time.Now())
 	}
 	return errors.Join(errs...)
 }
 
+// maxHold bounds how long plan may hold settlements back waiting for a gap
+// to fill: out-of-order finishes of a pool are microseconds apart, and a
+// held ack keeps its message, and a prefetch slot, on the broker.
+const maxHold = 10 * time.Millisecond
+
+// noteHeld starts the hold clock when plan begins holding settlements back
+// and stops it when it holds none.
+func (p *Poller) noteHeld(now time.Time) {
+	switch {
+	case p.ledger.kept == 0:
+		p.heldSince = time.Time{}
+	case p.heldSince.IsZero():
+		p.heldSince = now
+	}
+}
+
+// holdDeadline is when held-back settlements must go out; zero when none
+// are held.
+func (p *Poller) holdDeadline() time.Time {
+	if p.heldSince.IsZero() {
+		return time.Time{}
+	}
+	return p.heldSince.Add(maxHold)
+}
+
 // flushHeld sends the settlements plan held back, so that they do not wait
 // on the broker for a gap that may take long to fill (a slow task) or never
-// will (Close).
+// will (Close): Poll calls it once they are held maxHold.
 func (p *Poller) flushHeld() error {
 	if p.s == nil {
 		return nil
 	}
 	p.ops = p.ledger.flush(p.ops[:0])
+	p.heldSince = time.Time{}
 	return p.send(p.ops)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/rpcexec/rpcexec/poller"
 )
@@ -93,4 +94,32 @@ func TestCloseSendsHeldBack(t *testing.T) {
 	}
 	settle(t, again, poller.Ack, back...)
 	expectNone(t, again)
+}
+
+// TestHeldBackSentWithinMaxHold: acks held back above an outstanding tag go
+// out once held maxHold, from within a Poll that waits for nothing else,
+// without a heartbeat check or another Settle: on the broker only the
+// outstanding message stays unacknowledged.
+func TestHeldBackSentWithinMaxHold(t *testing.T) {
+	r := newRabbit(t)
+	q := r.queue(t, nil)
+	p := testPoller(t, dial(r.url, 0), declareQueue(q, nil), consumeOptions{Prefetch: 10})
+	r.mustPublish(t, q, "1", "2", "3")
+	msgs := receive(t, p, 3)
+	settle(t, p, poller.Ack, msgs[1], msgs[2])
+	if len(p.ops) != 0 {
+		t.Fatalf("acks above outstanding tag 1 sent at once as %+v, want them held back", p.ops)
+	}
+	start := time.Now()
+	if _, err := p.Poll(context.Background(), 20*maxHold, 10); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ops) != 2 || p.ledger.kept != 0 {
+		t.Fatalf("after a Poll past maxHold: sent %+v (%d still held), want the two held acks sent", p.ops, p.ledger.kept)
+	}
+	if took := time.Since(start); took < 20*maxHold {
+		t.Errorf("Poll returned after %v, want it to wait out its timeout after sending", took)
+	}
+	settle(t, p, poller.Ack, msgs[0])
+	expectNone(t, p)
 }
