@@ -103,20 +103,20 @@ func (c *Client) Prepare(opts ...CallOption) *Client {
 
 // cast is Cast after the client interceptors.
 func (c *Client) cast(ctx context.Context, method string, args any) error {
-	req, err := c.request(ctx, method, args)
-	if err != nil {
+	var req wire.Request
+	if err := c.request(ctx, method, args, &req); err != nil {
 		return err
 	}
-	return c.shared.publish(ctx, c.castAddress(), req, 0)
+	return c.shared.publish(ctx, c.castAddress(), &req, 0)
 }
 
 // castAsync is CastAsync after the client interceptors.
 func (c *Client) castAsync(ctx context.Context, method string, args any) (*Pending, error) {
-	req, err := c.request(ctx, method, args)
-	if err != nil {
+	var req wire.Request
+	if err := c.request(ctx, method, args, &req); err != nil {
 		return nil, err
 	}
-	return c.shared.castAsync(ctx, c.castAddress(), req)
+	return c.shared.castAsync(ctx, c.castAddress(), &req)
 }
 
 // castAddress is where c's casts go.
@@ -166,8 +166,8 @@ func (c *Client) call(ctx context.Context, method string, args, result any) erro
 	if c.target.Fanout {
 		return fmt.Errorf("rpcexec: call %q: a fanout target takes casts only", method)
 	}
-	req, err := c.request(ctx, method, args)
-	if err != nil {
+	var req wire.Request
+	if err := c.request(ctx, method, args, &req); err != nil {
 		return err
 	}
 	replies, err := c.shared.replies(ctx)
@@ -179,7 +179,7 @@ func (c *Client) call(ctx context.Context, method string, args, result any) erro
 	w := replies.expect(req.MsgID)
 	defer replies.forget(req.MsgID, w)
 	to := transport.TopicAddress(c.exchange(), c.target.Topic, c.target.Server)
-	if err := c.shared.publish(ctx, to, req, c.timeout); err != nil {
+	if err := c.shared.publish(ctx, to, &req, c.timeout); err != nil {
 		return err
 	}
 	reply, err := w.wait(ctx, c.timeout, c.monitor)
@@ -198,21 +198,24 @@ func (c *Client) call(ctx context.Context, method string, args, result any) erro
 	return nil
 }
 
-func (c *Client) request(ctx context.Context, method string, args any) (*wire.Request, error) {
+// request fills req, which the caller keeps on its stack: a request lives
+// only until it is encoded.
+func (c *Client) request(ctx context.Context, method string, args any, req *wire.Request) error {
 	if args == nil {
 		args = struct{}{}
 	}
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return nil, fmt.Errorf("rpcexec: %q: encoding args: %w", method, err)
+		return fmt.Errorf("rpcexec: %q: encoding args: %w", method, err)
 	}
 	if len(raw) == 0 || raw[0] != '{' {
-		return nil, fmt.Errorf("rpcexec: %q: args must encode as a JSON object (a struct or map), got %T", method, args)
+		return fmt.Errorf("rpcexec: %q: args must encode as a JSON object (a struct or map), got %T", method, args)
 	}
-	return &wire.Request{
+	*req = wire.Request{
 		Method: method, Args: raw, Namespace: c.target.Namespace, Version: c.target.Version,
 		Context: dispatch.FromContext(ctx),
-	}, nil
+	}
+	return nil
 }
 
 func (c *Client) exchange() string {

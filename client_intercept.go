@@ -35,8 +35,7 @@ func (c *Client) CastAsync(ctx context.Context, method string, args any) (*Pendi
 		return nil, err
 	}
 	if p == nil { // an interceptor answered without sending
-		p = &Pending{done: make(chan struct{})}
-		p.resolve(nil)
+		p = confirmed
 	}
 	return p, nil
 }

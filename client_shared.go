@@ -119,32 +119,40 @@ func (s *clientShared) castAsync(ctx context.Context, to transport.Address, req 
 	if err != nil {
 		return nil, err
 	}
+	method := req.Method // req is the caller's, not to be kept
 	msg := transport.Message{Body: body, Mandatory: true}
-	p := &Pending{done: make(chan struct{})}
 	ap, ok := tr.(transport.AsyncPublisher)
-	if !ok {
-		if err := sendError(req.Method, to, tr.Publish(ctx, to, msg)); err != nil {
+	if !ok { // the transport answers at once (the embedded bus)
+		if err := sendError(method, to, tr.Publish(ctx, to, msg)); err != nil {
 			return nil, err
 		}
-		p.resolve(nil)
-		return p, nil
+		return confirmed, nil
 	}
+	p := &Pending{done: make(chan struct{})}
 	err = ap.PublishAsync(ctx, to, msg, func(err error) {
 		if err == nil || errors.Is(err, transport.ErrUnroutable) || errors.Is(err, transport.ErrNoExchange) ||
 			errors.Is(err, transport.ErrClosed) {
-			p.resolve(sendError(req.Method, to, err))
+			p.resolve(sendError(method, to, err))
 			return
 		}
-		s.resend(ctx, func(ctx context.Context) { p.resolve(sendError(req.Method, to, tr.Publish(ctx, to, msg))) })
+		s.resend(ctx, func(ctx context.Context) { p.resolve(sendError(method, to, tr.Publish(ctx, to, msg))) })
 	})
 	if err != nil { // not sent: Publish tries, and retries, as Cast does
-		if err := sendError(req.Method, to, tr.Publish(ctx, to, msg)); err != nil {
+		if err := sendError(method, to, tr.Publish(ctx, to, msg)); err != nil {
 			return nil, err
 		}
-		p.resolve(nil)
+		return confirmed, nil
 	}
 	return p, nil
 }
+
+// confirmed is the Pending of every cast known to be confirmed when
+// CastAsync returns: it is never changed.
+var confirmed = func() *Pending {
+	p := &Pending{done: make(chan struct{})}
+	p.resolve(nil)
+	return p
+}()
 
 // resend runs send on a goroutine that ends when ctx does or the client
 // closes.

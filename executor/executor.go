@@ -22,7 +22,10 @@ type Executor interface {
 	// Submit runs task or arranges for it to run. It may block until there is
 	// capacity, returning ctx.Err() if ctx is done first, and returns ErrClosed
 	// once Shutdown has been called. When Submit returns nil the task has been
-	// accepted and will run to completion, even if Shutdown follows.
+	// accepted and will run to completion, even if Shutdown follows. Capacity
+	// that is free is taken even when ctx is already done, as
+	// x/sync/semaphore does: a done ctx makes a Submit that never waits (the
+	// listener's first try).
 	Submit(ctx context.Context, task Task) error
 
 	// Shutdown stops admission and waits until every accepted task has

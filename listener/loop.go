@@ -62,17 +62,27 @@ func (l *Listener) submit(msgs []*poller.Message, wait time.Duration, wakeable b
 	if l.cfg.Ack == AckBefore {
 		parent, settleLater = l.aborted, false
 	}
-	ctx, cancel := context.WithTimeout(parent, wait)
-	defer cancel()
-	if wakeable {
-		l.wake.Store(&cancel)
-		defer l.wake.Store(nil)
-		if len(l.done) > 0 { // finished before the wake was armed
-			cancel()
+	// The bounded wait costs a context and a timer: made only once the
+	// executor turns a task away for want of capacity.
+	var bounded *boundedWait
+	defer func() {
+		if bounded != nil {
+			bounded.stop()
 		}
-	}
+	}()
 	for i, m := range msgs {
-		if err := l.exec.Submit(ctx, l.task(m, settleLater)); err != nil {
+		task := l.task(m, settleLater)
+		err := l.exec.Submit(noWait, task) // a free slot is taken without waiting
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, executor.ErrClosed) || parent.Err() != nil {
+			return msgs[i:]
+		}
+		if bounded == nil {
+			bounded = &boundedWait{l: l, parent: parent, wait: wait, wakeable: wakeable}
+		}
+		if err := l.exec.Submit(bounded.ctx(), task); err != nil {
 			if errors.Is(err, executor.ErrClosed) || parent.Err() != nil {
 				return msgs[i:]
 			}
@@ -82,6 +92,48 @@ func (l *Listener) submit(msgs []*poller.Message, wait time.Duration, wakeable b
 	}
 	return nil
 }
+
+// boundedWait is submit's context for waiting on the executor: it ends
+// after wait, or, when wakeable, as soon as a task finishes (see wake).
+type boundedWait struct {
+	l        *Listener
+	parent   context.Context
+	wait     time.Duration
+	wakeable bool
+	c        context.Context
+	cancel   context.CancelFunc
+}
+
+func (b *boundedWait) ctx() context.Context {
+	if b.c == nil {
+		b.c, b.cancel = context.WithTimeout(b.parent, b.wait)
+		if b.wakeable {
+			b.l.wake.Store(&b.cancel)
+			if len(b.l.done) > 0 { // finished before the wake was armed
+				b.cancel()
+			}
+		}
+	}
+	return b.c
+}
+
+func (b *boundedWait) stop() {
+	if b.c == nil {
+		return
+	}
+	if b.wakeable {
+		b.l.wake.Store(nil)
+	}
+	b.cancel()
+}
+
+// noWait is a context that has ended: executors take a free slot without
+// waiting even then (see executor.Executor), and return at once without one.
+var noWait = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
 
 // unstarted deals with what was received and not started when polling
 // stopped, and returns how many of them are no longer in flight. They are

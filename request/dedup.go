@@ -38,14 +38,21 @@ type Dedup struct {
 	ring    []idKey // insertion order; next is the oldest
 	next    int     // the oldest slot, written next
 	used    int     // slots in use
+	spare   *entry  // the last evicted entry, reused by the next new id
 }
 
 type idKey [2]uint64
 
 type entry struct {
-	running    chan struct{} // non-nil while a delivery runs; closed when it ends
-	done       bool          // a delivery was handled and acknowledged
-	deliveries int           // deliveries of the id seen by this process
+	running bool // a delivery of the id runs
+	// waiters are copies waiting for that delivery to end; they hold the
+	// entry, which is not evicted (and reused) while they do.
+	waiters int
+	// ended is made by the first copy to wait, and closed when the running
+	// delivery ends: a delivery nobody waits for costs no channel.
+	ended      chan struct{}
+	done       bool // a delivery was handled and acknowledged
+	deliveries int  // deliveries of the id seen by this process
 }
 
 // NewDedup returns a Dedup remembering up to size ids; size ≤ 0 disables
@@ -89,15 +96,25 @@ func (d *Dedup) begin(ctx context.Context, id string, maxDeliveries int) (verdic
 	d.mu.Lock()
 	e := d.lookup(k)
 	e.deliveries++
-	for e.running != nil {
-		wait := e.running
+	for e.running {
+		if e.ended == nil {
+			e.ended = make(chan struct{})
+		}
+		wait := e.ended
+		e.waiters++
 		d.mu.Unlock()
+		var err error
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			return runIt, claim{}, ctx.Err()
+			err = ctx.Err()
 		}
 		d.mu.Lock()
+		e.waiters--
+		if err != nil {
+			d.mu.Unlock()
+			return runIt, claim{}, err
+		}
 	}
 	defer d.mu.Unlock()
 	switch {
@@ -106,7 +123,7 @@ func (d *Dedup) begin(ctx context.Context, id string, maxDeliveries int) (verdic
 	case maxDeliveries > 0 && e.deliveries > maxDeliveries:
 		return poison, claim{}, nil
 	}
-	e.running = make(chan struct{})
+	e.running = true
 	return runIt, claim{d: d, e: e}, nil
 }
 
@@ -120,8 +137,11 @@ func (c claim) end(acked bool) {
 	c.d.mu.Lock()
 	defer c.d.mu.Unlock()
 	c.e.done = c.e.done || acked
-	close(c.e.running)
-	c.e.running = nil
+	c.e.running = false
+	if c.e.ended != nil {
+		close(c.e.ended)
+		c.e.ended = nil
+	}
 }
 
 func (d *Dedup) key(id string) idKey {
@@ -133,8 +153,6 @@ func (d *Dedup) lookup(k idKey) *entry {
 	if e, ok := d.entries[k]; ok {
 		return e
 	}
-	e := &entry{}
-	d.entries[k] = e
 	switch {
 	case d.used < len(d.ring):
 		d.used++
@@ -142,6 +160,14 @@ func (d *Dedup) lookup(k idKey) *entry {
 		d.ring = slices.Insert(d.ring, d.next, idKey{})
 		d.used++
 	}
+	e := d.spare
+	if e == nil {
+		e = &entry{}
+	} else {
+		d.spare = nil
+		*e = entry{}
+	}
+	d.entries[k] = e
 	d.ring[d.next] = k
 	d.next = (d.next + 1) % len(d.ring)
 	return e
@@ -153,8 +179,9 @@ func (d *Dedup) lookup(k idKey) *entry {
 func (d *Dedup) evict() bool {
 	for range len(d.ring) {
 		old := d.ring[d.next]
-		if e := d.entries[old]; e.running == nil {
+		if e := d.entries[old]; !e.running && e.waiters == 0 {
 			delete(d.entries, old)
+			d.spare = e
 			return true
 		}
 		d.next = (d.next + 1) % len(d.ring)

@@ -144,14 +144,7 @@ func (h *Handler) HandleDeferred(ctx context.Context, m *poller.Message, finish 
 		finish(poller.Reject)
 		return
 	}
-	if c.e == nil { // not remembered: nothing to end
-		h.serve(ctx, m, req, finish)
-		return
-	}
-	h.serve(ctx, m, req, func(o poller.Outcome) {
-		c.end(o == poller.Ack)
-		finish(o)
-	})
+	h.serve(ctx, m, req, c, finish)
 }
 
 func poisonReason(method string, n, limit int) string {
@@ -159,8 +152,9 @@ func poisonReason(method string, n, limit int) string {
 }
 
 // serve dispatches req under its call monitor and replies to a call; the
-// outcome goes to finish once the reply is delivered or failed for good.
-func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Request, finish func(poller.Outcome)) {
+// outcome goes to finish once the reply is delivered or failed for good,
+// after c, the delivery's hold on its id, is released with it.
+func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Request, c claim, finish func(poller.Outcome)) {
 	if req.Context != nil {
 		ctx = dispatch.NewContext(ctx, req.Context)
 	}
@@ -183,11 +177,14 @@ func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Reques
 		h.logFailure(ctx, req, err)
 	}
 	if !req.IsCall() {
+		c.end(true)
 		finish(poller.Ack)
 		return
 	}
 	h.replyDeferred(ctx, req, result, err, deadline, func(err error) {
-		finish(h.replied(ctx, req, err))
+		o := h.replied(ctx, req, err)
+		c.end(o == poller.Ack)
+		finish(o)
 	})
 }
 

@@ -83,6 +83,8 @@ func ReplyAddress(queue string) Address { return Address{RoutingKey: queue} }
 
 // Message is what Publish sends.
 type Message struct {
+	// Body is the message. Publish may keep it (the embedded bus hands it
+	// to consumers as is): the caller must not change it afterwards.
 	Body []byte
 	// Expiration discards the message if it is not consumed in time; the
 	// client sets it to the call timeout, as oslo.messaging does. 0 is none.

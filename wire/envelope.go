@@ -19,18 +19,28 @@ var (
 
 // open returns the message inside an oslo.messaging envelope.
 func open(body []byte) ([]byte, error) {
+	msg, _, err := openOwned(body)
+	return msg, err
+}
+
+// openOwned is open, saying also whether the message is a buffer of its
+// own rather than a part of body: it is when the message had escapes to
+// undo, as every message with a string in it has.
+func openOwned(body []byte) (msg []byte, owned bool, err error) {
 	if !utf8.Valid(body) {
-		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrMalformed)
+		return nil, false, fmt.Errorf("%w: body is not valid UTF-8", ErrMalformed)
 	}
-	var version, msg []byte
+	var version []byte
 	var haveVersion, haveMsg bool
 	s := scanner{b: body}
-	err := s.object(func(key []byte) (err error) {
+	err = s.object(func(key []byte) (err error) {
 		switch string(key) {
 		case "oslo.version":
 			version, haveVersion, err = s.envelopeField("oslo.version")
 		case "oslo.message":
+			start := s.i
 			msg, haveMsg, err = s.envelopeField("oslo.message")
+			owned = s.i-start-2 != len(msg) // strSlow made it: escapes were undone
 		default:
 			err = s.skip(0)
 		}
@@ -41,13 +51,13 @@ func open(body []byte) ([]byte, error) {
 	}
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%w: body is not a JSON object: %v", ErrMalformed, err)
+		return nil, false, fmt.Errorf("%w: body is not a JSON object: %v", ErrMalformed, err)
 	case !haveVersion || !haveMsg:
-		return nil, fmt.Errorf("%w: body has no %q/%q envelope", ErrMalformed, "oslo.version", "oslo.message")
+		return nil, false, fmt.Errorf("%w: body has no %q/%q envelope", ErrMalformed, "oslo.version", "oslo.message")
 	case string(version) != EnvelopeVersion && string(version) != "2":
-		return nil, fmt.Errorf("%w: got %q, want %q", ErrEnvelopeVersion, version, EnvelopeVersion)
+		return nil, false, fmt.Errorf("%w: got %q, want %q", ErrEnvelopeVersion, version, EnvelopeVersion)
 	}
-	return msg, nil
+	return msg, owned, nil
 }
 
 // envelopeField reads one of the envelope's strings; null counts as absent.

@@ -84,14 +84,14 @@ func EncodeReply(r *Reply) ([]byte, error) {
 // DecodeRequest: exact keys, the last of duplicates wins, null reads as
 // absent. Result is a view of the decoded message, which the reply owns.
 func DecodeReply(body []byte) (*Reply, error) {
-	msg, err := open(body)
+	msg, owned, err := openOwned(body)
 	if err != nil {
 		return nil, err
 	}
 	r := &Reply{}
 	var failure []byte
 	var fieldErr error
-	s := scanner{b: msg}
+	s := scanner{b: msg, owned: owned}
 	err = s.object(func(key []byte) error {
 		switch string(key) {
 		case "result":

@@ -63,12 +63,12 @@ func DecodeRouting(body []byte) (*Request, error) {
 // err is a body that is not a request at all, with r nil when not even
 // the envelope could be opened.
 func decode(body []byte, routingOnly bool) (r *Request, fieldErr, err error) {
-	msg, err := open(body)
+	msg, owned, err := openOwned(body)
 	if err != nil {
 		return nil, nil, err
 	}
 	r = &Request{}
-	s := scanner{b: msg}
+	s := scanner{b: msg, owned: owned}
 	err = s.object(func(key []byte) error {
 		switch string(key) {
 		case "_msg_id":

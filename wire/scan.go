@@ -16,6 +16,10 @@ import (
 type scanner struct {
 	b []byte
 	i int
+	// owned says that b is a buffer of the scanner's own, which nothing
+	// writes to once scanned (the message open unescaped out of its
+	// envelope): strings read from it may then be views of it, with no copy.
+	owned bool
 }
 
 // maxDepth bounds nesting in skipped values, so hostile input cannot

@@ -3,12 +3,20 @@ package wire
 import (
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // str reads a string.
 func (s *scanner) str() (string, error) {
+	start := s.i
 	b, err := s.strBytes()
-	return string(b), err
+	if err != nil || len(b) == 0 {
+		return "", err
+	}
+	if s.owned || s.i-start-2 != len(b) { // an owned buffer, or one strSlow made
+		return unsafe.String(&b[0], len(b)), nil
+	}
+	return string(b), nil
 }
 
 // strBytes reads a string. Without escapes the result is a slice of the

@@ -208,3 +208,44 @@ func shutdownIdempotent(t *testing.T, e executor.Executor, _ config) {
 		t.Errorf("Submit after Shutdowns: got %v, want %v", err, executor.ErrClosed)
 	}
 }
+
+// doneContextTakesFreeCapacity: a Submit with a context already done still
+// takes capacity that is free, and returns ctx.Err() at once when there is
+// none: the listener's first try at a task, which never waits.
+func doneContextTakesFreeCapacity(t *testing.T, e executor.Executor, c config) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := make(chan struct{})
+	if err := e.Submit(done, func() { close(ran) }); err != nil {
+		t.Fatalf("Submit with a done context and free capacity: got %v, want nil", err)
+	}
+	receive(t, ran, "task")
+	if c.capacity > 0 {
+		g := newGate(t)
+		started := make(chan struct{}, c.capacity)
+		fill := make([]<-chan error, c.capacity)
+		for i := range fill {
+			fill[i] = submitAsync(context.Background(), e, func() {
+				started <- struct{}{}
+				g.wait()
+			})
+		}
+		for range c.capacity {
+			receive(t, started, "task start")
+		}
+		var extra atomic.Bool
+		if err := receive(t, submitAsync(done, e, func() { extra.Store(true) }), "Submit beyond capacity"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Submit with a done context and no capacity: got %v, want %v at once", err, context.Canceled)
+		}
+		g.open()
+		for _, errc := range fill {
+			receive(t, errc, "Submit")
+		}
+		if extra.Load() {
+			t.Error("task refused for want of capacity: got it run")
+		}
+	}
+	if err := shutdown(e); err != nil {
+		t.Errorf("Shutdown: got %v, want nil", err)
+	}
+}

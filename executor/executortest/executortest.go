@@ -55,6 +55,7 @@ func Run(t *testing.T, newExecutor func(t *testing.T) executor.Executor, opts ..
 		{name: "cancelled context unblocks a submit waiting for capacity", run: cancelUnblocksSubmit},
 		{name: "10000 concurrent submits each run once", run: concurrentSubmits},
 		{name: "shutdown is idempotent", run: shutdownIdempotent},
+		{name: "a done context takes free capacity and never waits", run: doneContextTakesFreeCapacity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,13 +47,19 @@ func (e *QueueFullError) Unwrap() error { return ErrQueueFull }
 // Body and Headers are copied (Headers shallowly), so the caller may reuse
 // them; consumers must treat what they receive as read-only.
 func (b *Bus) Publish(ctx context.Context, exchange, key string, p Publishing) error {
+	p.Body = bytes.Clone(p.Body)
+	return b.publish(ctx, exchange, key, p)
+}
+
+// publish is Publish keeping p.Body, which its caller hands over.
+func (b *Bus) publish(ctx context.Context, exchange, key string, p Publishing) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if p.Expiration < 0 {
 		return fmt.Errorf("%w: expiration must be >= 0, got %v", ErrInvalidArgument, p.Expiration)
 	}
-	e := entry{body: bytes.Clone(p.Body), contentType: p.ContentType, headers: maps.Clone(p.Headers), key: key}
+	e := entry{body: p.Body, contentType: p.ContentType, headers: maps.Clone(p.Headers), key: key}
 	if p.Expiration > 0 {
 		e.expires = b.since() + p.Expiration
 	}

@@ -115,7 +115,8 @@ func (m *Transport) Publish(ctx context.Context, to transport.Address, msg trans
 	if m.closed.Load() {
 		return transport.ErrClosed
 	}
-	err := m.bus.Publish(ctx, to.Exchange, to.RoutingKey, Publishing{
+	// The body is handed over, not copied: Transport.Publish may keep it.
+	err := m.bus.publish(ctx, to.Exchange, to.RoutingKey, Publishing{
 		Body: msg.Body, ContentType: "application/json",
 		Expiration: msg.Expiration, Mandatory: msg.Mandatory,
 	})

@@ -370,11 +370,4 @@ func (c *pubConn) isLost() bool {
 // dispatcher reports).
 func (c *pubConn) closing() bool { return c.conn.IsClosed() || c.ch.IsClosed() }
 
-// idle reports whether nothing is outstanding or reserved.
-func (c *pubConn) idle() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.load == 0
-}
-
 func (c *pubConn) close(ctx context.Context) { _ = c.conn.closeWithin(ctx) }
