@@ -27,8 +27,12 @@ import (
 //     before its confirm. The return is recorded on the waiter with that
 //     tag and read when its confirm arrives: a return is never taken for
 //     another message's, however many are outstanding.
-//   - Both arrive through unbuffered channels read by the one dispatcher,
-//     so they are seen in the order the connection's reader saw them.
+//   - Returns arrive through an unbuffered channel, so amqp091's reader
+//     goes on to the confirm that follows a return only once the dispatcher
+//     has taken the return; the dispatcher records it before it reads
+//     again, so the confirm, queued after, finds it. Confirms are buffered
+//     (a window's worth, which the outstanding messages never exceed), so
+//     the reader need not wait for the dispatcher at every one.
 //   - A waiter leaves pending only in the dispatcher, once: a publisher
 //     that stops waiting (its context ended) leaves its waiter behind, and
 //     the slot it holds in the window is freed when the broker answers or
@@ -125,8 +129,8 @@ func openPubConn(ctx context.Context, d *dialer) (*pubConn, transport.Host, erro
 	}
 	c := &pubConn{
 		conn: conn, ch: ch, host: h,
-		// Unbuffered: see the attribution rules.
-		confirms: ch.NotifyPublish(make(chan amqp091.Confirmation)),
+		// See the attribution rules.
+		confirms: ch.NotifyPublish(make(chan amqp091.Confirmation, window)),
 		returns:  ch.NotifyReturn(make(chan amqp091.Return)),
 		closes:   ch.NotifyClose(make(chan *amqp091.Error, 1)),
 		exited:   make(chan struct{}),
