@@ -7,7 +7,9 @@
 // timeout, 1 s by default) and hands each message to the executor. Tasks
 // report their outcome back over a channel sized to the prefetch, so a task
 // never blocks on reporting and the loop never holds more than prefetch
-// messages in flight.
+// messages in flight. A DeferredHandler reports later than its task ends
+// (a call's reply awaiting the broker's confirm): its message stays in
+// flight until then, and the executor is free meanwhile.
 //
 // Stop cancels a pending poll at once, requeues what was received and not
 // started, then keeps settling until the running tasks finish or Stop's

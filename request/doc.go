@@ -23,6 +23,13 @@
 //
 // Handle ends when its context ends (the server closes, or its graceful
 // stop runs out of time): waits, reply retries and call-monitor beats all
-// take that context. It starts one goroutine per monitored call, stopped
-// before the call's final reply. Nothing else runs in the background.
+// take that context. HandleDeferred, which the listener uses, hands a call's
+// reply to the transport (transport.AsyncPublisher) and returns: the
+// outcome follows when the broker confirms the reply, so the request is
+// still acknowledged only after its reply is confirmed or failed for good.
+// It starts one goroutine per monitored call, stopped before the call's
+// final reply, and one per reply whose first attempt failed (a reply queue
+// not there yet, a lost connection), which retries it until the caller's
+// deadline or the context's end and then reports the outcome. Nothing else
+// runs in the background.
 package request
