@@ -147,6 +147,10 @@ func (p *osloProc) send(line string) error {
 // not stop in time is killed.
 func (p *osloProc) stop(wait time.Duration) {
 	_ = p.stdin.Close()
+	if wait <= 0 {
+		p.kill()
+		return
+	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
@@ -182,8 +186,12 @@ func (r *run) oslo(ctx context.Context) (res Result, err error) {
 	var servers []*osloProc
 	var readers sync.WaitGroup
 	defer func() {
+		wait := 5 * time.Second
+		if ctx.Err() != nil {
+			wait = 0 // interrupted: no waiting for oslo's graceful stop
+		}
 		for _, p := range servers {
-			p.stop(5 * time.Second)
+			p.stop(wait)
 		}
 		readers.Wait()
 	}()
@@ -270,7 +278,13 @@ func (r *run) osloCalls(ctx context.Context, url string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer p.stop(5 * time.Second)
+	defer func() {
+		wait := 5 * time.Second
+		if ctx.Err() != nil {
+			wait = 0
+		}
+		p.stop(wait)
+	}()
 	r.begin()
 	if err := p.send("start"); err != nil {
 		r.m.sampler.stop()

@@ -55,29 +55,36 @@ func newPool(size int, open func(ctx context.Context) (*pubConn, transport.Host,
 // opens a connection when all are full and there is room for one, or
 // waits for a slot. It reports the host of a failed attempt.
 func (p *pool) get(ctx context.Context) (*pubConn, transport.Host, error) {
-	p.starved.Add(1) // before looking, so that a slot freed meanwhile wakes us
-	defer p.starved.Add(-1)
-	woken := false
 	for {
 		c, opening, err := p.take()
+		if c == nil && !opening && err == nil {
+			// Full: look again as one of the starved, whom a slot freed from
+			// now on wakes, then wait.
+			p.starved.Add(1)
+			c, opening, err = p.take()
+			if c == nil && !opening && err == nil {
+				select {
+				case <-p.wake:
+				case <-p.done:
+				case <-ctx.Done():
+					p.starved.Add(-1)
+					return nil, transport.Host{}, ctx.Err()
+				}
+				p.starved.Add(-1)
+				if p.starved.Load() > 0 {
+					p.signal() // pass the wake-up on: one signal may stand for several slots
+				}
+				continue
+			}
+			p.starved.Add(-1)
+		}
 		switch {
 		case err != nil:
 			return nil, transport.Host{}, err
 		case c != nil:
-			if woken && p.starved.Load() > 1 {
-				p.signal() // pass the wake-up on: one signal may stand for several slots
-			}
 			return c, c.host, nil
-		case opening:
-			return p.add(ctx)
 		}
-		select {
-		case <-p.wake:
-			woken = true
-		case <-p.done:
-		case <-ctx.Done():
-			return nil, transport.Host{}, ctx.Err()
-		}
+		return p.add(ctx)
 	}
 }
 
@@ -137,7 +144,7 @@ func (p *pool) add(ctx context.Context) (*pubConn, transport.Host, error) {
 	p.conns = append(p.conns, c)
 	p.wg.Go(c.dispatch)
 	p.mu.Unlock()
-	if p.starved.Load() > 1 {
+	if p.starved.Load() > 0 {
 		p.signal() // the new connection has room for those waiting
 	}
 	return c, h, nil

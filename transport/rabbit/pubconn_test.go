@@ -369,3 +369,32 @@ func TestCloseFailsOutstanding(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowFull: publishers beyond a connection's window, with no room
+// for another connection, wait for slots and are woken as they free.
+func TestWindowFull(t *testing.T) {
+	c := rawConn(t)
+	q := testQueue(t, c)
+	o := fastOptions()
+	o.ConnPoolSize = 1
+	r := openRabbit(t, brokerURL(t), o)
+	r.pool.window = 2
+	const n = 200
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			errs <- r.Publish(context.Background(), transport.ReplyAddress(q), transport.Message{Body: []byte("{}"), Mandatory: true})
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := depth(t, c, q); got != n {
+		t.Errorf("queue holds %d messages, want %d", got, n)
+	}
+	if n := load(onlyConn(t, r)); n != 0 || r.pool.starved.Load() != 0 {
+		t.Errorf("load %d, starved %d; want 0, 0", n, r.pool.starved.Load())
+	}
+}
