@@ -93,16 +93,16 @@ func TestDeclarePreconditionExplained(t *testing.T) {
 			func(ch *amqp091.Channel, tg transport.Target) error {
 				_, err := ch.QueueDeclare(tg.Topic, true, false, false, false, nil)
 				return err
-			}, func(*Options) {}, []string{"queue", "different durable", "amqp_durable_queues (now false)"}},
+			}, func(*Options) {}, []string{"queue", "durable = true where rpcexec declared false", "rabbit_quorum_queue = true if", "else amqp_durable_queues = true"}},
 		{"classic queue, quorum options",
 			func(ch *amqp091.Channel, tg transport.Target) error {
 				_, err := ch.QueueDeclare(tg.Topic, true, false, false, false, nil)
 				return err
-			}, func(o *Options) { o.Queues.Quorum = true }, []string{"queue", "x-queue-type", "rabbit_quorum_queue (now true)"}},
+			}, func(o *Options) { o.Queues.Quorum = true }, []string{"queue", "x-queue-type = none where rpcexec declared quorum", "rabbit_quorum_queue = false (now true)"}},
 		{"direct control exchange",
 			func(ch *amqp091.Channel, tg transport.Target) error {
 				return ch.ExchangeDeclare(tg.Exchange, "direct", false, false, false, false, nil)
-			}, func(*Options) {}, []string{"exchange", "different type"}},
+			}, func(*Options) {}, []string{"exchange", "type = direct where rpcexec declared topic"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
