@@ -109,3 +109,17 @@ func (c *Cluster) Running(t testing.TB, i int) []string {
 	}
 	return strings.Fields(out)
 }
+
+// Ctl runs rabbitmqctl on node i (rabbitmqctl -n NODE args...) as the
+// nodes' user and returns its standard output, for what AMQP cannot do:
+// policies (set_policy, clear_policy), queue types (list_queues name type).
+// Pass -q to leave out rabbitmqctl's banner. Node i must be running.
+func (c *Cluster) Ctl(t testing.TB, i int, args ...string) string {
+	t.Helper()
+	c.index(i)
+	out, err := c.script.ctl(i, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
