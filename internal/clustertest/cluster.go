@@ -88,6 +88,18 @@ func (c *Cluster) StartNode(t testing.TB, i int) {
 	}
 }
 
+// StartAll starts every node that is not running, all at once, and waits
+// until all have booted. After stopping the whole cluster, use it rather
+// than StartNode node by node: a booting node may wait for the others (for
+// Mnesia's tables, or for the outcome of a transaction they took part in
+// when they stopped), so starting them in turn can hang until the timeout.
+func (c *Cluster) StartAll(t testing.TB) {
+	t.Helper()
+	if _, err := c.script.run("start-all"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // WaitNodeUp waits until node i has booted, failing the test after
 // RPCEXEC_CLUSTER_TIMEOUT (300 s by default) or if the node is not running.
 func (c *Cluster) WaitNodeUp(t testing.TB, i int) {
