@@ -59,6 +59,7 @@ func TestServerFailoverUnderOsloCasts(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	began := time.Now()
 	var casting sync.WaitGroup
 	for _, r := range runs {
 		r.caster = startPy(t, nil, "oslo_client.py", osloURL, "openstack", r.topic, "cast",
@@ -72,7 +73,8 @@ func TestServerFailoverUnderOsloCasts(t *testing.T) {
 	}
 	stopped := time.Now()
 	c.StopNode(t, 1)
-	t.Logf("node 1 stopped in %v, with each server %d+ casts in", time.Since(stopped).Round(time.Millisecond), stopAfter)
+	t.Logf("node 1 stopping %v after the casters began, with each server %d+ casts in; stopped in %v",
+		stopped.Sub(began).Round(time.Millisecond), stopAfter, time.Since(stopped).Round(time.Millisecond))
 
 	casting.Wait()
 	for _, r := range runs {
@@ -83,9 +85,11 @@ func TestServerFailoverUnderOsloCasts(t *testing.T) {
 			t.Errorf("%s: rpcexec caster: %v", r.executor, r.castErr)
 		}
 	}
+	t.Logf("casters done %v after they began", time.Since(began).Round(time.Millisecond))
 	for _, r := range runs {
 		r.tl.awaitAll(t, r.executor, 2*time.Minute)
 	}
+	t.Logf("every cast handled %v after the casters began", time.Since(began).Round(time.Millisecond))
 	restarted := time.Now()
 	c.StartNode(t, 1)
 	t.Logf("node 1 back in the cluster in %v", time.Since(restarted).Round(time.Millisecond))
@@ -107,8 +111,8 @@ func TestServerFailoverUnderOsloCasts(t *testing.T) {
 				t.Errorf("call after the failover: got %d, %v; want 7, nil", got, err)
 			}
 			wantQuorum(t, c, 1, r.topic)
-			pause, at := r.tl.longestPause()
-			t.Logf("%d casts handled exactly once; %d duplicate deliveries dropped; longest pause between two handled casts %v, %v after the stop began",
+			pause, at := r.tl.longestPause(stopped)
+			t.Logf("%d casts handled exactly once; %d duplicate deliveries dropped; longest pause between two handled casts after the stop began %v, ending %v after it",
 				osloCasts+goCasts, r.logs.Count(logDuplicate), pause.Round(time.Millisecond), at.Sub(stopped).Round(time.Millisecond))
 		})
 	}

@@ -274,8 +274,8 @@ func requireOslo(t *testing.T) {
 	}
 }
 
-// tally counts which ids were handled, how often and by whom, and the
-// longest pause between two handled ids. Safe for concurrent use.
+// tally counts which ids were handled, how often, by whom and when. Safe
+// for concurrent use.
 type tally struct {
 	want int
 	all  chan struct{} // closed once ids 0..want-1 have all been handled
@@ -284,9 +284,7 @@ type tally struct {
 	counts   map[int]int
 	by       map[string]int
 	distinct int
-	last     time.Time
-	gap      time.Duration // the longest pause between two handled ids
-	gapEnd   time.Time
+	times    []time.Time // when each id was handled, in order
 }
 
 func newTally(want int) *tally {
@@ -304,10 +302,7 @@ func (tl *tally) add(id int, server string) {
 			close(tl.all)
 		}
 	}
-	if !tl.last.IsZero() && now.Sub(tl.last) > tl.gap {
-		tl.gap, tl.gapEnd = now.Sub(tl.last), now
-	}
-	tl.last = now
+	tl.times = append(tl.times, now)
 }
 
 // handled is how many distinct ids were handled.
@@ -328,12 +323,12 @@ func (tl *tally) byServer() map[string]int {
 	return by
 }
 
-// longestPause returns the longest pause between two handled ids and
-// when it ended.
-func (tl *tally) longestPause() (time.Duration, time.Time) {
+// longestPause returns the longest pause between two handled ids from
+// since on, and when it ended.
+func (tl *tally) longestPause(since time.Time) (time.Duration, time.Time) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	return tl.gap, tl.gapEnd
+	return longestGap(tl.times, since)
 }
 
 // awaitAll waits until every id has been handled, failing after within.

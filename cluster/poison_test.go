@@ -81,16 +81,32 @@ func TestPoisonBoundedByDeliveryLimit(t *testing.T) {
 	if req, err := wire.DecodeRequest(d.Body); err != nil || req.Method != "crash" {
 		t.Errorf("dead letter: got %.200q (%v), want the crash cast", d.Body, err)
 	}
+	// The supervisor learns of the last crash a moment after the broker.
+	for deadline := time.Now().Add(10 * time.Second); sup.crashes() < limit+1 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if got := sup.crashes(); got != limit+1 {
 		t.Errorf("crashes: got %d, want rabbit_quorum_delivery_limit + 1 = %d", got, limit+1)
 	}
 
+	// Both servers, started again, carry on.
+	sup.awaitReady(t, time.Minute)
+	before := tl.byServer()
 	if err := castIDs(ctx, cl, batch, 2*batch, 0); err != nil {
 		t.Fatal(err)
 	}
 	tl.awaitAll(t, "casts after the poison", time.Minute)
 	sup.terminate(t)
+	if got := sup.crashes(); got != limit+1 {
+		t.Errorf("crashes by the end: got %d, want %d", got, limit+1)
+	}
 	tl.exactlyOnce(t, "casts")
+	after := tl.byServer()
+	for _, name := range []string{"p1", "p2"} {
+		if after[name] == before[name] {
+			t.Errorf("server %s handled none of the casts after the poison (by server: before %v, after %v)", name, before, after)
+		}
+	}
 	t.Logf("poison dead-lettered after %d crashes, with x-death %v; casts by server: %v",
 		sup.crashes(), d.Headers["x-death"], tl.byServer())
 }
@@ -125,8 +141,8 @@ type supervisor struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	stopping bool
+	names    map[string]bool // every child supervised
 	running  map[string]*child
-	starts   []*child // every child started, for awaitReady
 	crashed  int
 }
 
@@ -135,8 +151,9 @@ func (s *supervisor) run(name string, env ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.running == nil {
-		s.running = map[string]*child{}
+		s.running, s.names = map[string]*child{}, map[string]bool{}
 	}
+	s.names[name] = true
 	if !s.start(name, env) {
 		return
 	}
@@ -173,7 +190,6 @@ func (s *supervisor) start(name string, env []string) bool {
 		return false
 	}
 	s.running[name] = ch
-	s.starts = append(s.starts, ch)
 	return true
 }
 
@@ -183,13 +199,31 @@ func (s *supervisor) crashes() int {
 	return s.crashed
 }
 
-// awaitReady waits until the children started so far consume.
+// awaitReady waits until every supervised child runs and consumes; a
+// child that crashes meanwhile is waited for once started again.
 func (s *supervisor) awaitReady(t *testing.T, within time.Duration) {
-	s.mu.Lock()
-	starts := append([]*child(nil), s.starts...)
-	s.mu.Unlock()
-	for _, ch := range starts {
-		ch.awaitReady(t, within)
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		s.mu.Lock()
+		ready := len(s.running) == len(s.names)
+		for _, ch := range s.running {
+			select {
+			case <-ch.exited:
+				ready = false
+			case <-ch.ready:
+			default:
+				ready = false
+			}
+		}
+		s.mu.Unlock()
+		if ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("children not all consuming within %v", within)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
