@@ -93,12 +93,19 @@ func TestConflictingDeployments(t *testing.T) {
 	}
 }
 
-// TestBrokerCancelsConsumer: when the broker cancels a server's consumer
-// (basic.cancel: here its queue is deleted, as an operator might), the
-// server treats it as a lost connection: it reconnects, declares its
-// queues again and goes on serving. (RabbitMQ 3.10 does not cancel
-// quorum queue consumers when the queue's leader moves: the failover
-// tests see a moved leader only as their node stopping.)
+// TestBrokerCancelsConsumer: when the broker cancels one of a server's
+// consumers (basic.cancel: here its fanout queue is deleted, as an
+// operator might), the server treats it as a lost connection: it
+// reconnects, declares its queues again under the same names and goes on
+// serving.
+//
+// RabbitMQ 3.10 does not cancel quorum queue consumers when the queue's
+// leader moves (the failover tests see a moved leader only as their node
+// stopping), and under load it sometimes does not cancel them when the
+// quorum queue is deleted either (seen in about one run in four of the
+// parallel tests: the consumer is gone from the broker, the client never
+// hears of it). The fanout queue is a classic queue, whose deletion
+// cancels its consumers every time.
 func TestBrokerCancelsConsumer(t *testing.T) {
 	t.Parallel()
 	c := clustertest.Get(t)
@@ -116,16 +123,30 @@ func TestBrokerCancelsConsumer(t *testing.T) {
 	}
 	tl.awaitHandled(t, "casts before", batch, time.Minute)
 
+	var fanout string
+	for name := range queueTypes(t, c, 1) {
+		if strings.HasPrefix(name, topic+"_fanout_") {
+			fanout = name
+		}
+	}
+	if fanout == "" {
+		t.Fatalf("no fanout queue of %s", topic)
+	}
 	reconnects := buf.Count(logReconnected)
-	if _, err := channel(t, c, 1).QueueDelete(topic, false, false, false); err != nil {
+	if _, err := channel(t, c, 1).QueueDelete(fanout, false, false, false); err != nil {
 		t.Fatal(err)
 	}
 	buf.Await(t, logReconnected, reconnects, time.Minute)
-	if !strings.Contains(buf.String(), "cancelled the consumer") {
+	if !strings.Contains(buf.String(), "cancelled the consumer of queue") {
 		t.Errorf("server log: want the consumer's cancellation named as the cause")
 	}
-	wantQuorum(t, c, 2, topic)
-	if err := castIDs(ctx, cl, batch, 2*batch, 0); err != nil {
+	if types := queueTypes(t, c, 1); types[fanout] != "classic" {
+		t.Errorf("fanout queue %s after the reconnect: type %q, want it declared again", fanout, types[fanout])
+	}
+	if err := cl.Prepare(rpcexec.Fanout()).Cast(ctx, "record", idArgs{ID: batch}); err != nil {
+		t.Fatal(err)
+	}
+	if err := castIDs(ctx, cl, batch+1, 2*batch, 0); err != nil {
 		t.Fatal(err)
 	}
 	tl.awaitAll(t, "casts after", time.Minute)
