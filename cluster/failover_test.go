@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -132,9 +134,11 @@ type callStats struct {
 // TestCallersThroughNodeStopAndStart: 16 callers call for 20 s while the
 // node that the server and the callers' client use stops and starts again.
 // Every call succeeds or fails with a timeout, none hangs; at least 95 %
-// succeed; calls succeed again within 30 s of the stop. The client's
-// reply queue, lost with the node, is declared again on a live one. One
-// server and client per executor, all through the same stop and start.
+// succeed; calls succeed again within 30 s of the stop (the callers go on
+// past 20 s until one sent after the node was gone succeeded, or 30 s
+// after the stop). The client's reply queue, lost with the node, is
+// declared again on a live one. One server and client per executor, all
+// through the same stop and start.
 func TestCallersThroughNodeStopAndStart(t *testing.T) {
 	c := clustertest.Get(t)
 	const (
@@ -149,6 +153,9 @@ func TestCallersThroughNodeStopAndStart(t *testing.T) {
 
 	stats := map[string]*callStats{}
 	clients := map[string]*rpcexec.Client{}
+	replyQueues := map[string]string{}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	for _, ex := range executors {
 		topic := newTopic(t, c, "s1")
 		buf := logs(t, ex)
@@ -157,28 +164,50 @@ func TestCallersThroughNodeStopAndStart(t *testing.T) {
 		cfg.RPCResponseTimeout = rpcexec.Duration(callTimeout)
 		clients[ex] = newClient(t, cfg, topic)
 		stats[ex] = &callStats{}
+		before := queueTypes(t, c, 1) // the client's reply queue is the one its first call adds
+		if err := clients[ex].Call(ctx, "echo", map[string]int{"value": 0}, nil); err != nil {
+			t.Fatal(err)
+		}
+		for name := range queueTypes(t, c, 1) {
+			if strings.HasPrefix(name, "reply_") && before[name] == "" {
+				replyQueues[ex] = name
+			}
+		}
 	}
 
-	var down struct {
+	var clock struct {
 		sync.Mutex
-		at time.Time // when node 2 was gone; zero before
+		stopping, down time.Time // when node 2 began to stop, and was gone; zero before
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for _, ex := range executors {
 		st, cl := stats[ex], clients[ex]
+		// Callers go on for duration, and then until a call sent after the
+		// node was gone succeeded or recoverBy has passed since the stop.
+		more := func() bool {
+			if time.Since(start) < duration {
+				return true
+			}
+			clock.Lock()
+			stopping := clock.stopping
+			clock.Unlock()
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			return st.firstOK.IsZero() && (stopping.IsZero() || time.Since(stopping) < recoverBy)
+		}
 		for caller := range callers {
 			wg.Go(func() {
-				for n := 0; time.Since(start) < duration; n++ {
+				for n := 0; more(); n++ {
 					ctx, cancel := context.WithTimeout(context.Background(), callTimeout+10*time.Second)
 					sent := time.Now()
 					var got int
 					err := cl.Call(ctx, "echo", map[string]int{"value": n}, &got)
 					cancel()
 					done := time.Now()
-					down.Lock()
-					wasDown := !down.at.IsZero() && sent.After(down.at)
-					down.Unlock()
+					clock.Lock()
+					wasDown := !clock.down.IsZero() && sent.After(clock.down)
+					clock.Unlock()
 					st.mu.Lock()
 					switch {
 					case err == nil && got == n:
@@ -200,22 +229,32 @@ func TestCallersThroughNodeStopAndStart(t *testing.T) {
 		}
 	}
 	time.Sleep(stopAfter)
-	stopping := time.Now()
+	clock.Lock()
+	clock.stopping = time.Now()
+	stopping := clock.stopping
+	clock.Unlock()
 	c.StopNode(t, 2)
-	down.Lock()
-	down.at = time.Now()
-	down.Unlock()
+	clock.Lock()
+	clock.down = time.Now()
+	down := clock.down
+	clock.Unlock()
 	c.StartNode(t, 2)
 	back := time.Now()
 	wg.Wait()
 	t.Logf("node 2 stopped %v after the callers began, gone after %v, back in the cluster after %v more; callers ran %v",
-		stopping.Sub(start).Round(time.Millisecond), down.at.Sub(stopping).Round(time.Millisecond),
-		back.Sub(down.at).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		stopping.Sub(start).Round(time.Millisecond), down.Sub(stopping).Round(time.Millisecond),
+		back.Sub(down).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	queues := queueTypes(t, c, 1)
 
 	for _, ex := range executors {
 		st := stats[ex]
 		t.Run(ex, func(t *testing.T) {
 			total := st.ok + st.timeouts + st.hung + len(st.others)
+			outage, at := longestGap(st.okTimes, stopping.Add(-time.Second))
+			t.Logf("%d calls: %d succeeded (%.2f %%), %d timed out; longest time without a successful call %v (ending %v after the stop began); "+
+				"first success of a call sent after node 2 was gone: %v after the stop began",
+				total, st.ok, 100*float64(st.ok)/float64(max(total, 1)), st.timeouts, outage.Round(time.Millisecond),
+				at.Sub(stopping).Round(time.Millisecond), st.firstOK.Sub(stopping).Round(time.Millisecond))
 			if st.hung > 0 {
 				t.Errorf("%d calls neither returned nor timed out within their timeout (%v) + 10 s", st.hung, callTimeout)
 			}
@@ -225,21 +264,27 @@ func TestCallersThroughNodeStopAndStart(t *testing.T) {
 			if len(st.others) > 5 {
 				t.Errorf("... %d such calls in all", len(st.others))
 			}
+			if q := replyQueues[ex]; st.firstOK.IsZero() && queues[q] == "" {
+				// The client redeclared its reply queue during the node's
+				// shutdown and the broker's clean-up deleted it without a
+				// word: TestQueueGoneWithoutCancel.
+				msg := "no call succeeded after node 2 was gone: the client's reply queue " + q +
+					" is gone from the broker while the client consumes it (known bug, see TestQueueGoneWithoutCancel)"
+				if os.Getenv(knownBugsEnv) == "1" {
+					t.Fatal(msg)
+				}
+				t.Skip(msg)
+			}
 			if ratio := float64(st.ok) / float64(max(total, 1)); ratio < 0.95 {
 				t.Errorf("succeeded: %d of %d calls (%.1f %%), want ≥ 95 %%", st.ok, total, 100*ratio)
 			}
 			switch {
 			case st.firstOK.IsZero():
-				t.Errorf("no call sent after node 2 was gone succeeded")
+				t.Errorf("no call sent after node 2 was gone succeeded within %v of the stop", recoverBy)
 			case st.firstOK.Sub(stopping) > recoverBy:
 				t.Errorf("first success of a call sent after node 2 was gone: %v after the stop began, want ≤ %v",
 					st.firstOK.Sub(stopping).Round(time.Millisecond), recoverBy)
 			}
-			outage, at := longestGap(st.okTimes, stopping.Add(-time.Second))
-			t.Logf("%d calls: %d succeeded (%.2f %%), %d timed out; longest time without a successful call %v (ending %v after the stop began); "+
-				"first success of a call sent after node 2 was gone: %v after the stop began",
-				total, st.ok, 100*float64(st.ok)/float64(max(total, 1)), st.timeouts, outage.Round(time.Millisecond),
-				at.Sub(stopping).Round(time.Millisecond), st.firstOK.Sub(stopping).Round(time.Millisecond))
 		})
 	}
 }
