@@ -122,7 +122,7 @@ func TestPoisonRejectedAfterMaxDeliveries(t *testing.T) {
 	// Declare the topology as a server would, then deliver and requeue the
 	// message three times, as three crashed servers would have.
 	tr := memory.NewTransport(bus)
-	p, err := tr.Listen(context.Background(), transport.Target{Exchange: "openstack", Topic: "test", Server: "crashed"}, 1)
+	p, err := tr.Listen(context.Background(), transport.Subscription{Exchange: "openstack", Topic: "test", Server: "crashed"}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

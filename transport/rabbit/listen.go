@@ -16,7 +16,7 @@ import (
 // declared again under that name after every reconnect; closing the
 // poller deletes it, as oslo does, rather than let it gather fanout
 // messages until it expires.
-func (r *Rabbit) Listen(ctx context.Context, t transport.Target, prefetch int) (poller.Poller, error) {
+func (r *Rabbit) Listen(ctx context.Context, t transport.Subscription, prefetch int) (poller.Poller, error) {
 	if r.pool.isClosed() {
 		return nil, transport.ErrClosed
 	}
