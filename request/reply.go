@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,6 +48,7 @@ func (p *replier) send(ctx context.Context, queue string, r *wire.Reply, deadlin
 	if err != nil {
 		return err
 	}
+	parent := ctx
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	for {
@@ -59,11 +61,16 @@ func (p *replier) send(ctx context.Context, queue string, r *wire.Reply, deadlin
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				p.obsolete.add(queue, time.Now())
-				return fmt.Errorf("%w: %q, until the caller's deadline: %w", errReplyQueueGone, queue, err)
+			if parent.Err() != nil { // stopping, not the caller's deadline
+				return fmt.Errorf("%w (%w)", parent.Err(), err)
 			}
-			return fmt.Errorf("%w (%w)", ctx.Err(), err)
+			p.obsolete.add(queue, time.Now())
+			return fmt.Errorf("%w: %q, until the caller's deadline: %w", errReplyQueueGone, queue, err)
+		}
+		// Another reply to queue may have found it missing until its own
+		// deadline meanwhile: this one would only repeat that.
+		if p.obsolete.has(queue, time.Now()) {
+			return fmt.Errorf("%w: %q, until an earlier reply's deadline: %w", errReplyQueueGone, queue, err)
 		}
 	}
 }
@@ -108,12 +115,13 @@ func (o *obsoleteQueues) add(queue string, now time.Time) {
 	if o.until == nil {
 		o.until = make(map[string]time.Time, obsoleteSize)
 	}
-	if _, ok := o.until[queue]; !ok {
-		if len(o.order) == obsoleteSize {
-			delete(o.until, o.order[0])
-			o.order = o.order[1:]
-		}
-		o.order = append(o.order, queue)
+	if i := slices.Index(o.order, queue); i >= 0 {
+		// Found missing again: it is now the newest, not the oldest.
+		o.order = slices.Delete(o.order, i, i+1)
+	} else if len(o.order) == obsoleteSize {
+		delete(o.until, o.order[0])
+		o.order = slices.Delete(o.order, 0, 1)
 	}
+	o.order = append(o.order, queue)
 	o.until[queue] = now.Add(obsoleteTTL)
 }
