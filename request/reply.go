@@ -38,15 +38,11 @@ type replier struct {
 	obsolete obsoleteQueues
 }
 
-// send publishes r to queue, retrying as described until deadline or ctx
-// ends.
-func (p *replier) send(ctx context.Context, queue string, r *wire.Reply, deadline time.Time) error {
+// send publishes body, an encoded reply, to queue, retrying as described
+// until deadline or ctx ends.
+func (p *replier) send(ctx context.Context, queue string, body []byte, deadline time.Time) error {
 	if p.obsolete.has(queue, time.Now()) {
 		return fmt.Errorf("%w: %q was missing until an earlier reply's deadline; dropped", errReplyQueueGone, queue)
-	}
-	body, err := wire.EncodeReply(r)
-	if err != nil {
-		return err
 	}
 	parent := ctx
 	ctx, cancel := context.WithDeadline(ctx, deadline)
