@@ -106,7 +106,7 @@ func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome 
 }
 
 func poisonReason(method string, n, limit int) string {
-	return fmt.Sprintf("%q delivered %d times, over max_deliveries %d: rejected as poison", method, n, limit)
+	return fmt.Sprintf("%.255q delivered %d times, over max_deliveries %d: rejected as poison", method, n, limit)
 }
 
 // serve dispatches req under its call monitor and replies to a call.
@@ -159,16 +159,18 @@ func (h *Handler) logFailure(ctx context.Context, req *wire.Request, err error) 
 	h.o.Logger.Info("rpcexec: request failed", attrs...)
 }
 
-// refuse logs a message the server will not handle and, when to names a
-// caller, answers with the reason instead of leaving it to time out.
+// refuse answers a message the server will not handle, when to names a
+// caller, with the reason instead of leaving it to time out, and logs one
+// line saying why and whether that answer was delivered.
 func (h *Handler) refuse(ctx context.Context, m *poller.Message, to *wire.Request, reason string) {
-	h.o.Logger.Warn("rpcexec: refused a message", "queue", m.Queue, "bytes", len(m.Body),
-		"redelivered", m.Redelivered, "reason", reason)
-	if to == nil {
-		return
+	attrs := []any{"queue", m.Queue, "bytes", len(m.Body), "redelivered", m.Redelivered, "reason", reason}
+	if to != nil {
+		failure := &dispatch.Error{Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason}}
+		err := h.reply(ctx, to, nil, failure, h.deadline(m))
+		attrs = append(attrs, "reply_q", to.ReplyQ, "answered", err == nil)
+		if err != nil {
+			attrs = append(attrs, "reply_err", err)
+		}
 	}
-	failure := &dispatch.Error{Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason}}
-	if err := h.reply(ctx, to, nil, failure, h.deadline(m)); err != nil {
-		h.o.Logger.Warn("rpcexec: refusal not delivered", "reply_q", to.ReplyQ, "err", err)
-	}
+	h.o.Logger.Warn("rpcexec: refused a message", attrs...)
 }
