@@ -27,7 +27,9 @@ type Options struct {
 	// deduplication.
 	DedupSize int
 	// ReplyTimeout bounds reply retries for a request without a deadline
-	// of its own (rpc_response_timeout).
+	// of its own (rpc_response_timeout), and how long any reply waits for
+	// a reply queue that is missing: a request's deadline comes from its
+	// time to live, which the sender sets.
 	ReplyTimeout time.Duration
 	// SendTracebacks sends the Go stack of an endpoint panic to the caller
 	// as the failure's traceback; otherwise only the server logs it.
@@ -57,7 +59,7 @@ func New(o Options) (*Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Handler{o: o, dedup: NewDedup(o.DedupSize), replier: replier{pub: o.Publisher}}, nil
+	return &Handler{o: o, dedup: NewDedup(o.DedupSize), replier: replier{pub: o.Publisher, missingFor: o.ReplyTimeout}}, nil
 }
 
 // Handle implements listener.Handler. ctx ends when the server closes, or

@@ -378,3 +378,27 @@ func awaitOutcome(t *testing.T, ch <-chan poller.Outcome) poller.Outcome {
 		return 0
 	}
 }
+
+// TestHandleMissingReplyQueueBounded: a call naming a reply queue that does
+// not exist, with a TTL of an hour, holds its task for the server's
+// ReplyTimeout, not for the hour its sender chose.
+func TestHandleMissingReplyQueueBounded(t *testing.T) {
+	pub := &fakePublisher{fail: alwaysUnroutable}
+	logs := &logLines{}
+	h, err := New(Options{Dispatcher: testDispatcher(), Publisher: pub, MaxMessageSize: testMaxSize,
+		DedupSize: 16, ReplyTimeout: 600 * time.Millisecond, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Were the hour the bound, Handle would end with this context instead.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m := &poller.Message{Body: call(nil), Queue: "topic", Received: time.Now(), Deadline: time.Now().Add(time.Hour)}
+	if got := h.Handle(ctx, m); got != poller.Ack {
+		t.Errorf("outcome: got %v, want ack once the reply gave up (ctx: %v)", got, ctx.Err())
+	}
+	warns := logs.atLeast(slog.LevelWarn)
+	if len(warns) != 1 || !strings.Contains(warns[0], "reply not delivered") {
+		t.Errorf("log lines at Warn or above: got %q, want one saying the reply was not delivered", warns)
+	}
+}

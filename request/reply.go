@@ -28,14 +28,18 @@ var errReplyQueueGone = errors.New("request: the caller's reply queue does not e
 
 // replier publishes replies, each within its caller's deadline. A reply
 // to a queue that is missing is retried until that deadline, as oslo
-// does; a queue still missing then is remembered for a while (obsolete)
-// and later replies to it are dropped at once, so a sender naming queues
-// that do not exist costs one deadline per queue, not one per message.
-// Failures that another attempt would only repeat (the broker refuses the
-// message, the transport closed) end at once.
+// does, but never longer than missingFor: the deadline comes from the
+// message's time to live, which its sender sets, and a sender naming a
+// queue that does not exist with a TTL of days would otherwise hold an
+// executor slot for days. A queue still missing then is remembered for a
+// while (obsolete) and later replies to it are dropped at once, so a
+// sender naming queues that do not exist costs one wait per queue, not
+// one per message. Failures that another attempt would only repeat (the
+// broker refuses the message, the transport closed) end at once.
 type replier struct {
-	pub      Publisher
-	obsolete obsoleteQueues
+	pub        Publisher
+	missingFor time.Duration // bound on waiting for a missing queue; 0 is none
+	obsolete   obsoleteQueues
 }
 
 // send publishes body, an encoded reply, to queue, retrying as described
@@ -47,6 +51,12 @@ func (p *replier) send(ctx context.Context, queue string, body []byte, deadline 
 	parent := ctx
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	missing := ctx // how long to wait for a missing queue
+	if p.missingFor > 0 {
+		var cancelMissing context.CancelFunc
+		missing, cancelMissing = context.WithTimeout(ctx, p.missingFor)
+		defer cancelMissing()
+	}
 	for {
 		err := p.publishBody(ctx, queue, body)
 		if err == nil || !errors.Is(err, transport.ErrUnroutable) {
@@ -55,13 +65,14 @@ func (p *replier) send(ctx context.Context, queue string, body []byte, deadline 
 		t := time.NewTimer(missingQueueRetry)
 		select {
 		case <-t.C:
-		case <-ctx.Done():
+		case <-missing.Done():
 			t.Stop()
 			if parent.Err() != nil { // stopping, not the caller's deadline
 				return fmt.Errorf("%w (%w)", parent.Err(), err)
 			}
 			p.obsolete.add(queue, time.Now())
-			return fmt.Errorf("%w: %q, until the caller's deadline: %w", errReplyQueueGone, queue, err)
+			return fmt.Errorf("%w: %q, until the caller's deadline or for %s: %w",
+				errReplyQueueGone, queue, p.missingFor, err)
 		}
 		// Another reply to queue may have found it missing until its own
 		// deadline meanwhile: this one would only repeat that.

@@ -126,6 +126,28 @@ func TestReplyMissingQueueUntilDeadline(t *testing.T) {
 	}
 }
 
+// TestReplyMissingQueueBoundedByServer: the wait for a missing queue ends
+// after the server's bound even when the caller's deadline (the message's
+// TTL, which its sender sets) is an hour away.
+func TestReplyMissingQueueBoundedByServer(t *testing.T) {
+	pub := &fakePublisher{fail: alwaysUnroutable}
+	p := &replier{pub: pub, missingFor: 600 * time.Millisecond}
+	start := time.Now()
+	err := p.send(context.Background(), "reply_gone", encodedReply(t), start.Add(time.Hour))
+	if !errors.Is(err, errReplyQueueGone) {
+		t.Errorf("got %v, want errReplyQueueGone", err)
+	}
+	if n := pub.attempts(); n < 2 || n > 4 {
+		t.Errorf("attempts within the 600 ms bound: got %d, want 2 to 4", n)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("send took %s, want it to end after the server's 600 ms bound", took)
+	}
+	if !p.obsolete.has("reply_gone", time.Now()) {
+		t.Errorf("reply_gone not remembered as obsolete after the bound")
+	}
+}
+
 // TestReplyMissingQueueComesBack: a queue that appears before the deadline
 // (a caller re-declaring it after a failover) gets the reply, and is not
 // remembered as obsolete.
