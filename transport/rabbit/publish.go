@@ -101,8 +101,13 @@ func (r *Rabbit) publishOnce(ctx context.Context, to transport.Address, mandator
 	if r.pool.isClosed() {
 		return h, transport.ErrClosed
 	}
-	return h, errors.New("rabbit: the broker refused the message (basic.nack)")
+	return h, errNacked
 }
+
+// errNacked is a basic.nack: the broker refused the message, as a queue
+// at its x-max-length with x-overflow reject-publish does. It is an answer
+// about the message, not the connection.
+var errNacked = errors.New("rabbit: the broker refused the message (basic.nack)")
 
 // retryable tells failures of the connection, which another attempt may
 // get past, from answers about the message, which it would only repeat.
@@ -110,7 +115,7 @@ func retryable(err error) bool {
 	var ae *amqp091.Error
 	switch {
 	case errors.Is(err, transport.ErrClosed), errors.Is(err, transport.ErrUnroutable), errors.Is(err, transport.ErrNoExchange),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		errors.Is(err, errNacked), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
 	case errors.As(err, &ae):
 		// Soft (channel) errors the broker sends are about this message:
