@@ -84,9 +84,10 @@ func NewClient(cfg Config, target Target, opts ...ClientOption) (*Client, error)
 	if target.Topic == "" {
 		return nil, fmt.Errorf("%w: a client target needs a Topic", ErrInvalidConfig)
 	}
+	cfg.logNotes()
 	c := &Client{cfg: cfg, target: target, timeout: cfg.RPCResponseTimeout.Std(), shared: &clientShared{cfg: cfg}}
 	for _, o := range opts {
-		o(c.shared)
+		o(c)
 	}
 	return c, nil
 }
@@ -100,8 +101,8 @@ func (c *Client) Prepare(opts ...CallOption) *Client {
 	return &p
 }
 
-// Cast sends a request and waits for no reply.
-func (c *Client) Cast(ctx context.Context, method string, args any) error {
+// cast is Cast after the client interceptors.
+func (c *Client) cast(ctx context.Context, method string, args any) error {
 	req, err := c.request(ctx, method, args)
 	if err != nil {
 		return err
@@ -113,11 +114,8 @@ func (c *Client) Cast(ctx context.Context, method string, args any) error {
 	return c.shared.publish(ctx, to, req, 0)
 }
 
-// Call sends a request and decodes its reply's result into result (which
-// may be nil to discard it). A failure reply is returned as a
-// *dispatch.Error keeping the remote class, module and message;
-// errors.Is(err, dispatch.ErrNoSuchMethod) works across the wire.
-func (c *Client) Call(ctx context.Context, method string, args, result any) error {
+// call is Call after the client interceptors.
+func (c *Client) call(ctx context.Context, method string, args, result any) error {
 	if c.target.Fanout {
 		return fmt.Errorf("rpcexec: call %q: a fanout target takes casts only", method)
 	}

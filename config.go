@@ -21,7 +21,7 @@ var ErrInvalidConfig = errors.New("rpcexec: invalid configuration")
 
 // Config is what an operator sets. Keys carry oslo.messaging's option names
 // and defaults where such an option exists, so settings carry over; the
-// others are rpcexec's own. See DefaultConfig, LoadConfig and Validate.
+// others are rpcexec's own. See DefaultConfig, LoadConfigFiles and Validate.
 type Config struct {
 	// TransportURL says where messages travel: memory://[name] (the
 	// embedded bus, the default), rabbit://, amqp:// or amqps://.
@@ -56,6 +56,10 @@ type Config struct {
 	// MaxMessageSize bounds a request body in bytes; a larger one is
 	// rejected (dead-lettered where the queue has a dead-letter exchange).
 	MaxMessageSize int `yaml:"max_message_size" json:"max_message_size"`
+	// MaxInFlightBytes bounds the request bodies a server handles at once
+	// (about twice that in memory, with decoding): the listener polls no
+	// more while they add up to it. 0 is no bound.
+	MaxInFlightBytes int `yaml:"max_in_flight_bytes" json:"max_in_flight_bytes"`
 	// SendTracebacks sends the Go stack of an endpoint panic to the caller
 	// in the failure reply, as oslo sends Python tracebacks. Off by default:
 	// the stack goes to the server's log, and a caller learns only the
@@ -97,6 +101,8 @@ type Config struct {
 
 	// Logger receives log lines; slog.Default() when nil. Not loaded.
 	Logger *slog.Logger `yaml:"-" json:"-"`
+
+	notes *configNotes // from LoadConfigFiles; see Notes
 }
 
 // DefaultConfig returns oslo.messaging's defaults, on the embedded bus.
@@ -117,6 +123,7 @@ func DefaultConfig() Config {
 		HeartbeatRate:             r.HeartbeatRate,
 		MaxMessageSize:            request.DefaultMaxMessageSize,
 		MaxDeliveries:             request.DefaultMaxDeliveries,
+		MaxInFlightBytes:          4 * request.DefaultMaxMessageSize,
 		RabbitRetryInterval:       Duration(r.RetryInterval),
 		RabbitRetryBackoff:        Duration(r.RetryBackoff),
 		RabbitIntervalMax:         Duration(r.IntervalMax),
@@ -169,6 +176,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxMessageSize <= 0 {
 		bad("max_message_size", c.MaxMessageSize, "want > 0 bytes")
+	}
+	if c.MaxInFlightBytes < 0 {
+		bad("max_in_flight_bytes", c.MaxInFlightBytes, "want ≥ 0 bytes (0 is no bound)")
 	}
 	if c.MaxDeliveries < 0 {
 		bad("max_deliveries", c.MaxDeliveries, "want ≥ 0 (0 is no bound)")

@@ -7,7 +7,6 @@ import (
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/internal/brokertest"
-	"github.com/rpcexec/rpcexec/internal/faultproxy"
 )
 
 // inFlight is how many casts the fault tests queue before a server starts.
@@ -32,22 +31,6 @@ func faultConfig(t *testing.T, addr, executorName string, logs *logRecorder) rpc
 	cfg.RabbitRetryBackoff = rpcexec.Duration(100 * time.Millisecond)
 	cfg.RabbitIntervalMax = rpcexec.Duration(time.Second)
 	return cfg
-}
-
-// startProxy starts a fault proxy to the test broker, closed when the test
-// ends (after the servers using it, when started before them).
-func startProxy(t *testing.T) *faultproxy.Proxy {
-	t.Helper()
-	p, err := faultproxy.Start(brokertest.Addr(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Errorf("closing the proxy: %v", err)
-		}
-	})
-	return p
 }
 
 // declareTopicQueue declares topic's queue as an oslo server does (on the
@@ -76,7 +59,7 @@ func TestRabbitCutMidLoad(t *testing.T) {
 	for _, name := range executor.Names() {
 		t.Run(name, func(t *testing.T) {
 			logs := newLogRecorder(t)
-			proxy := startProxy(t)
+			proxy := brokertest.Proxy(t)
 			topic := brokertest.Topic(t, "s1")
 			declareTopicQueue(t, topic)
 			client := newBrokerClient(t, brokerConfig(rabbitURL(t, ""), name, logs), topic)
@@ -110,7 +93,7 @@ func TestRabbitCutMidLoad(t *testing.T) {
 // being handled at the cut is handled twice. This is what dedup buys.
 func TestRabbitCutMidLoadWithoutDedup(t *testing.T) {
 	logs := newLogRecorder(t)
-	proxy := startProxy(t)
+	proxy := brokertest.Proxy(t)
 	topic := brokertest.Topic(t, "s1")
 	declareTopicQueue(t, topic)
 	client := newBrokerClient(t, brokerConfig(rabbitURL(t, ""), executor.Pool, logs), topic)
@@ -147,7 +130,7 @@ func TestRabbitSilenceMidLoad(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // mostly waiting out the heartbeat threshold
 			logs := newLogRecorder(t)
-			proxy := startProxy(t)
+			proxy := brokertest.Proxy(t)
 			topic := brokertest.Topic(t, "s1")
 			declareTopicQueue(t, topic)
 			client := newBrokerClient(t, brokerConfig(rabbitURL(t, ""), name, logs), topic)

@@ -10,6 +10,7 @@ import (
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/heartbeat"
 	"github.com/rpcexec/rpcexec/listener"
+	"github.com/rpcexec/rpcexec/poller"
 	"github.com/rpcexec/rpcexec/request"
 	"github.com/rpcexec/rpcexec/transport"
 )
@@ -22,10 +23,11 @@ var ErrServerStopped = errors.New("rpcexec: server stopped")
 // requests with a dispatcher's endpoints, on the executor the configuration
 // names.
 type Server struct {
-	cfg    Config
-	target Target
-	disp   *dispatch.Dispatcher
-	given  transport.Transport // from WithServerTransport; stays open
+	cfg       Config
+	target    Target
+	disp      *dispatch.Dispatcher
+	given     transport.Transport  // from WithServerTransport; stays open
+	intercept dispatch.Interceptor // from WithInterceptors
 
 	mu          sync.Mutex
 	state       serverState
@@ -54,6 +56,8 @@ type running struct {
 	ownTr bool
 	exec  executor.Executor
 	lis   *listener.Listener
+	h     *request.Handler
+	p     poller.Poller
 }
 
 // ServerOption adjusts a Server.
@@ -77,6 +81,7 @@ func NewServer(cfg Config, target Target, d *dispatch.Dispatcher, opts ...Server
 	if d == nil {
 		return nil, fmt.Errorf("%w: a server needs a dispatcher", ErrInvalidConfig)
 	}
+	cfg.logNotes()
 	s := &Server{cfg: cfg, target: target, disp: d, done: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
@@ -155,18 +160,20 @@ func (s *Server) open(ctx context.Context) (_ *running, err error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := request.New(request.Options{
+	r.p = p
+	r.h, err = request.New(request.Options{
 		Dispatcher: s.disp, Publisher: r.tr, MaxMessageSize: s.cfg.MaxMessageSize,
 		MaxDeliveries: s.cfg.MaxDeliveries, DedupSize: s.cfg.DedupCacheSize,
 		ReplyTimeout: s.cfg.RPCResponseTimeout.Std(), SendTracebacks: s.cfg.SendTracebacks, Logger: s.cfg.logger(),
+		Interceptor: s.intercept, Topic: s.target.Topic, Server: s.target.Server,
 	})
 	if err != nil {
 		return nil, errors.Join(err, p.Close(ctx))
 	}
 	ack, _ := listener.ParseAckPolicy(s.cfg.AckPolicy) // validated in NewServer
 	beat, _ := heartbeat.Interval(s.cfg.HeartbeatTimeoutThreshold.Std(), s.cfg.HeartbeatRate)
-	r.lis, err = listener.New(p, r.exec, h, listener.Config{
-		Prefetch: inFlight, PollTimeout: s.cfg.PollTimeout.Std(), Ack: ack,
+	r.lis, err = listener.New(p, r.exec, r.h, listener.Config{
+		Prefetch: inFlight, MaxInFlightBytes: s.cfg.MaxInFlightBytes, PollTimeout: s.cfg.PollTimeout.Std(), Ack: ack,
 		HeartbeatInterval: beat, Logger: s.cfg.logger(),
 	})
 	if err != nil {

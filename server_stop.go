@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/rpcexec/rpcexec/listener"
 )
 
 // CloseTimeout bounds Server.Close and Client.Close: what closing
@@ -120,14 +118,4 @@ func (s *Server) Err() error {
 	default:
 		return nil
 	}
-}
-
-// Stats returns the listener's counters (zero before Start).
-func (s *Server) Stats() listener.Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.run == nil {
-		return listener.Stats{}
-	}
-	return s.run.lis.Stats()
 }

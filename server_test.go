@@ -200,7 +200,8 @@ func TestExecutorChosenByConfiguration(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			met := <-done && <-done
+			first, second := <-done, <-done
+			met := first && second
 			if met != tt.concurrent {
 				t.Errorf("handlers overlapped: got %v, want %v", met, tt.concurrent)
 			}

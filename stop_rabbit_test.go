@@ -31,7 +31,7 @@ func echoEndpoint() *dispatch.Endpoint {
 func silencedServer(t *testing.T, name string) *rpcexec.Server {
 	t.Helper()
 	logs := newLogRecorder(t)
-	proxy := startProxy(t)
+	proxy := brokertest.Proxy(t)
 	topic := brokertest.Topic(t, "s1")
 	cfg := brokerConfig(rabbitURL(t, proxy.Addr()), name, logs)
 	srv, err := rpcexec.NewServer(cfg, rpcexec.Target{Topic: topic, Server: "s1"}, dispatch.New(echoEndpoint()))

@@ -32,6 +32,9 @@ type env struct {
 func (w Workload) Config() (rpcexec.Config, error) {
 	w = w.defaults()
 	cfg := rpcexec.DefaultConfig()
+	if w.Base != nil {
+		cfg = *w.Base
+	}
 	cfg.TransportURL = w.URL
 	if w.Exchange != "" {
 		cfg.ControlExchange = w.Exchange

@@ -43,13 +43,15 @@ type Result struct {
 // Report is a set of runs of one workload.
 type Report struct {
 	Workload string   `json:"workload"`
+	Params   Params   `json:"params"`          // the workload as fields
+	Run      RunInfo  `json:"run"`             // when and on what
 	Notes    []string `json:"notes,omitempty"` // how to read the figures
 	Results  []Result `json:"results"`
 }
 
 // NewReport returns an empty report of w, with the notes its figures need.
 func NewReport(w Workload) Report {
-	r := Report{Workload: w.String()}
+	r := Report{Workload: w.String(), Params: w.Params(), Run: ThisRun()}
 	if w.Prefill {
 		r.Notes = append(r.Notes, "prefilled: msgs/s is the servers alone; latency includes the wait in the prefilled queue")
 	}

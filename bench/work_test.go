@@ -60,8 +60,9 @@ func TestWorkMixShares(t *testing.T) {
 	const n = 100_000
 	got := map[workKind]int{}
 	for seq := range uint64(n) {
-		got[w.pick(seq).kind]++
-		if w.pick(seq) != w.pick(seq) {
+		first := w.pick(seq)
+		got[first.kind]++
+		if w.pick(seq) != first {
 			t.Fatalf("pick(%d) is not stable", seq)
 		}
 	}

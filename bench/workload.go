@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/transport"
 )
@@ -48,6 +49,11 @@ type Workload struct {
 	// from their start to the last message handled: the server path alone,
 	// without publishers competing for the CPUs.
 	Prefill bool
+
+	// Base is the configuration a run starts from (rpcexec.LoadConfigFiles
+	// of loadgen's --config-file); nil is rpcexec.DefaultConfig(). The
+	// fields above override it.
+	Base *rpcexec.Config
 
 	// Logger receives rpcexec's log lines; nil logs warnings to stderr.
 	Logger *slog.Logger

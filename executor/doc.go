@@ -12,10 +12,11 @@
 // waiting for capacity returns ctx.Err() when ctx ends and ErrClosed when
 // Shutdown is called, so a stopping listener never waits for a slot.
 //
-// Tasks must not panic: the listener's tasks recover and turn a panic into an
-// error reply. If one panics anyway, blocking re-panics in the caller,
-// goroutine crashes the process like any goroutine, and pool drops it after
-// freeing its slot (see NewPool).
+// Tasks must not panic. The listener's do not: dispatch turns an endpoint's
+// panic into a failure reply, and the listener's task recovers any other,
+// logs it and rejects the message. If a task panics anyway, blocking
+// re-panics in the caller, goroutine crashes the process like any
+// goroutine, and pool drops it after freeing its slot (see NewPool).
 //
 // # Stopping
 //

@@ -47,29 +47,25 @@ const DefaultPoolSize = 64
 // DefaultMaxInFlight bounds the goroutine strategy when no prefetch is given.
 const DefaultMaxInFlight = 1024
 
-// Option sets one field of Options.
-type Option func(*Options) error
+// Option sets one field of Options; New validates the result.
+type Option func(*Options)
 
-// WithPoolSize sets the pool strategy's number of workers.
-func WithPoolSize(n int) Option {
-	return func(o *Options) error {
-		if n <= 0 {
-			return fmt.Errorf("%w: pool size must be > 0, got %d", ErrInvalidConfig, n)
-		}
-		o.PoolSize = n
-		return nil
-	}
-}
+// WithPoolSize sets the pool strategy's number of workers (> 0).
+func WithPoolSize(n int) Option { return func(o *Options) { o.PoolSize = n } }
 
-// WithMaxInFlight bounds how many tasks the goroutine strategy runs at once.
-func WithMaxInFlight(n int) Option {
-	return func(o *Options) error {
-		if n <= 0 {
-			return fmt.Errorf("%w: max in-flight must be > 0, got %d", ErrInvalidConfig, n)
-		}
-		o.MaxInFlight = n
-		return nil
+// WithMaxInFlight bounds how many tasks the goroutine strategy runs at once
+// (> 0).
+func WithMaxInFlight(n int) Option { return func(o *Options) { o.MaxInFlight = n } }
+
+// validate checks the options every strategy may use.
+func (o Options) validate() error {
+	switch {
+	case o.PoolSize <= 0:
+		return fmt.Errorf("%w: pool size must be > 0, got %d", ErrInvalidConfig, o.PoolSize)
+	case o.MaxInFlight <= 0:
+		return fmt.Errorf("%w: max in-flight must be > 0, got %d", ErrInvalidConfig, o.MaxInFlight)
 	}
+	return nil
 }
 
 // Strategy names accepted by New.
@@ -104,9 +100,10 @@ func New(name string, opts ...Option) (Executor, error) {
 	}
 	o := Options{PoolSize: DefaultPoolSize, MaxInFlight: DefaultMaxInFlight}
 	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+		opt(&o)
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	return build(o)
 }

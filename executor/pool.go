@@ -37,9 +37,9 @@ var _ Executor = (*PoolExecutor)(nil)
 // shut down.
 //
 // A task that panics reaches ants only after run has freed its slot, so the
-// executor stays consistent; the PanicHandler then drops the panic without
-// logging, as this library does not log and ants' default would print to
-// stderr. The listener's tasks recover their own panics, so none is expected.
+// executor stays consistent; the PanicHandler then drops the panic, since
+// this package has no logger and ants' default would print to stderr. The
+// listener's tasks recover and log their own panics, so none is expected.
 func NewPool(size int) (*PoolExecutor, error) {
 	if size <= 0 {
 		return nil, fmt.Errorf("%w: pool size must be > 0, got %d", ErrInvalidConfig, size)

@@ -48,6 +48,11 @@ const DefaultPollTimeout = time.Second
 type Config struct {
 	// Prefetch bounds the messages received and not yet settled or finished.
 	Prefetch int
+	// MaxInFlightBytes, when > 0, bounds the bodies in flight: the loop
+	// polls no more while they add up to it, so they stay under it plus one
+	// batch. Handling a message costs about twice its size (body and
+	// decoded copy), so this is what bounds handling memory.
+	MaxInFlightBytes int
 	// PollTimeout bounds one poll; DefaultPollTimeout when zero.
 	PollTimeout time.Duration
 	// Ack is the acknowledgement policy.
@@ -63,6 +68,8 @@ func (c *Config) validate() error {
 	switch {
 	case c.Prefetch <= 0:
 		return fmt.Errorf("%w: prefetch must be > 0, got %d", ErrInvalidConfig, c.Prefetch)
+	case c.MaxInFlightBytes < 0:
+		return fmt.Errorf("%w: max in-flight bytes must be ≥ 0 (0: no bound), got %d", ErrInvalidConfig, c.MaxInFlightBytes)
 	case c.PollTimeout < 0:
 		return fmt.Errorf("%w: poll timeout must be ≥ 0, got %s", ErrInvalidConfig, c.PollTimeout)
 	case c.HeartbeatInterval < 0:

@@ -57,6 +57,10 @@ type Listener struct {
 	err     error // the loop's exit error, read after exited is closed
 	failed  error // the poll error that ended the loop, read after exited
 
+	// bytes is the size of the bodies in flight and big a recent large
+	// body's, for MaxInFlightBytes; the loop's alone.
+	bytes, big int
+
 	// wake cuts short the poll under way when a task finishes, so its ack is
 	// applied now rather than after the poll timeout.
 	wake atomic.Pointer[context.CancelFunc]
@@ -212,6 +216,7 @@ func (l *Listener) loop() (inflight int) {
 		pending = l.settle(pending)
 		if checker != nil && beat.Due(time.Now()) {
 			if err := checker.CheckHeartbeat(l.polling); err != nil && l.polling.Err() == nil {
+				l.stats.heartbeatFailures.Add(1)
 				l.cfg.Logger.Warn("listener: heartbeat check failed", "err", err)
 			}
 		}
@@ -219,7 +224,7 @@ func (l *Listener) loop() (inflight int) {
 			waiting = l.submit(waiting, min(l.cfg.PollTimeout, beat.Until(time.Now())), inflight > len(waiting))
 			continue
 		}
-		room := l.cfg.Prefetch - inflight
+		room := min(l.cfg.Prefetch-inflight, l.byteRoom())
 		if room == 0 {
 			inflight -= l.awaitCompletion(&pending, beat.Until(time.Now()))
 			continue
@@ -232,6 +237,7 @@ func (l *Listener) loop() (inflight int) {
 		}
 		l.received(batch, &pending)
 		inflight += len(batch)
+		l.count(batch)
 		l.stats.setInFlight(inflight)
 		waiting = l.submit(batch, min(l.cfg.PollTimeout, beat.Until(time.Now())), inflight > len(batch))
 	}

@@ -429,3 +429,49 @@ func TestFinishedTaskWakesPoll(t *testing.T) {
 		t.Fatal("the finished task was not acknowledged while the loop polled with an hour's timeout")
 	}
 }
+
+// TestByteBudget: with bodies of 1,000 bytes, a budget of 3,500 bytes and
+// room for 100 messages, the loop takes no more than the budget allows
+// while handlers hold their messages: under the budget plus one message.
+func TestByteBudget(t *testing.T) {
+	for _, name := range executor.Names() {
+		if name == executor.Blocking {
+			continue // one message at a time whatever the budget
+		}
+		t.Run(name, func(t *testing.T) {
+			const size, budget = 1000, 3500
+			release := make(chan struct{})
+			started := make(chan struct{}, 100)
+			r := newRig(t, name, listener.Config{Prefetch: 100, MaxInFlightBytes: budget, PollTimeout: time.Second},
+				listener.HandlerFunc(func(context.Context, *poller.Message) poller.Outcome {
+					started <- struct{}{}
+					<-release
+					return poller.Ack
+				}))
+			for range 50 {
+				if err := r.bus.Publish(context.Background(), "", r.queue, memory.Publishing{Body: make([]byte, size)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := r.lis.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for range budget/size + 1 {
+				<-started
+			}
+			s := r.stats(t) // the bus's view: what the listener holds
+			if held := s.Unacked; held > budget/size+1 {
+				t.Errorf("listener holds %d messages of %d bytes, want at most %d under a %d-byte budget",
+					held, size, budget/size+1, budget)
+			}
+			close(release)
+			if err := r.lis.Stop(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			st := r.lis.Stats()
+			if st.PeakInFlightBytes > budget+size {
+				t.Errorf("peak bytes in flight %d, want ≤ budget %d + one message", st.PeakInFlightBytes, budget)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package listener
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/rpcexec/rpcexec/executor"
@@ -21,6 +22,33 @@ func (l *Listener) received(batch []*poller.Message, pending *[]poller.Settlemen
 		*pending = append(*pending, poller.Settlement{Msg: m, Outcome: poller.Ack})
 	}
 	*pending = l.settle(*pending)
+}
+
+// byteRoom is how many more messages the byte budget lets the loop poll:
+// none once the bodies in flight reach it, otherwise as many as fit if each
+// were as large as a recent large one, and at least one.
+func (l *Listener) byteRoom() int {
+	budget := l.cfg.MaxInFlightBytes
+	switch {
+	case budget <= 0:
+		return math.MaxInt
+	case l.bytes >= budget:
+		return 0
+	case l.big == 0:
+		return 1 // nothing seen yet to size a batch by
+	}
+	return max(1, (budget-l.bytes)/l.big)
+}
+
+// count adds a polled batch to the bytes in flight. big decays by an
+// eighth per batch so one large message does not shrink batches forever.
+func (l *Listener) count(batch []*poller.Message) {
+	l.big -= l.big / 8
+	for _, m := range batch {
+		l.bytes += len(m.Body)
+		l.big = max(l.big, len(m.Body))
+	}
+	l.stats.setBytes(l.bytes)
 }
 
 // submit hands msgs to the executor in order and returns those it did not
@@ -63,6 +91,7 @@ func (l *Listener) unstarted(msgs []*poller.Message, pending *[]poller.Settlemen
 	if l.cfg.Ack != AckBefore {
 		for _, m := range msgs {
 			*pending = append(*pending, poller.Settlement{Msg: m, Outcome: poller.Requeue})
+			l.bytes -= len(m.Body)
 		}
 		return len(msgs)
 	}
@@ -151,6 +180,7 @@ func (l *Listener) awaitCompletion(pending *[]poller.Settlement, wait time.Durat
 }
 
 func (l *Listener) finish(c completion, pending *[]poller.Settlement) {
+	l.bytes -= len(c.msg.Body)
 	if c.settle {
 		*pending = append(*pending, poller.Settlement{Msg: c.msg, Outcome: c.outcome})
 	}
@@ -177,6 +207,7 @@ func (l *Listener) pollFailed(err error) {
 	if l.polling.Err() != nil {
 		return
 	}
+	l.stats.pollErrors.Add(1)
 	if errors.Is(err, poller.ErrClosed) || errors.Is(err, poller.ErrGaveUp) {
 		l.cfg.Logger.Error("listener: the poller can deliver no more; stopping", "err", err)
 		l.failed = err

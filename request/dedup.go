@@ -3,6 +3,7 @@ package request
 import (
 	"context"
 	"hash/maphash"
+	"math"
 	"slices"
 	"sync"
 )
@@ -44,9 +45,14 @@ type idKey [2]uint64
 
 type entry struct {
 	running    chan struct{} // non-nil while a delivery runs; closed when it ends
+	waiters    int32         // copies waiting in begin for running to close
+	deliveries int32         // deliveries of the id seen by this process
 	done       bool          // a delivery was handled and acknowledged
-	deliveries int           // deliveries of the id seen by this process
 }
+
+// inProgress reports whether e must stay remembered: a delivery runs, or
+// copies waiting for one have not yet taken their turn.
+func (e *entry) inProgress() bool { return e.running != nil || e.waiters > 0 }
 
 // NewDedup returns a Dedup remembering up to size ids; size ≤ 0 disables
 // deduplication (every delivery runs).
@@ -88,22 +94,32 @@ func (d *Dedup) begin(ctx context.Context, id string, maxDeliveries int) (verdic
 	k := d.key(id)
 	d.mu.Lock()
 	e := d.lookup(k)
-	e.deliveries++
+	if e.deliveries < math.MaxInt32 {
+		e.deliveries++
+	}
 	for e.running != nil {
+		// Counted as waiting, e stays remembered until this copy has
+		// looked at it again: evicted in between, its outcome would be
+		// lost and this copy would run beside the next one.
 		wait := e.running
+		e.waiters++
 		d.mu.Unlock()
 		select {
 		case <-wait:
 		case <-ctx.Done():
+			d.mu.Lock()
+			e.waiters--
+			d.mu.Unlock()
 			return runIt, claim{}, ctx.Err()
 		}
 		d.mu.Lock()
+		e.waiters--
 	}
 	defer d.mu.Unlock()
 	switch {
 	case e.done:
 		return duplicate, claim{}, nil
-	case maxDeliveries > 0 && e.deliveries > maxDeliveries:
+	case maxDeliveries > 0 && int(e.deliveries) > maxDeliveries:
 		return poison, claim{}, nil
 	}
 	e.running = make(chan struct{})
@@ -119,6 +135,11 @@ func (c claim) end(acked bool) {
 	}
 	c.d.mu.Lock()
 	defer c.d.mu.Unlock()
+	c.release(acked)
+}
+
+// release is end with mu held.
+func (c claim) release(acked bool) {
 	c.e.done = c.e.done || acked
 	close(c.e.running)
 	c.e.running = nil
@@ -148,12 +169,13 @@ func (d *Dedup) lookup(k idKey) *entry {
 }
 
 // evict frees the slot at d.next in a full ring: the oldest entry goes,
-// unless it is in progress, when it stays as the newest and the next oldest
-// is tried. It reports false when every entry is in progress.
+// unless it is in progress (running, or with copies waiting), when it is
+// passed over and the next oldest is tried. It reports false when every
+// entry is in progress.
 func (d *Dedup) evict() bool {
 	for range len(d.ring) {
 		old := d.ring[d.next]
-		if e := d.entries[old]; e.running == nil {
+		if e := d.entries[old]; !e.inProgress() {
 			delete(d.entries, old)
 			return true
 		}

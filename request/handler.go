@@ -35,13 +35,20 @@ type Options struct {
 	// deduplication.
 	DedupSize int
 	// ReplyTimeout bounds reply retries for a request without a deadline
-	// of its own (rpc_response_timeout).
+	// of its own (rpc_response_timeout), and how long any reply waits for
+	// a reply queue that is missing: a request's deadline comes from its
+	// time to live, which the sender sets.
 	ReplyTimeout time.Duration
 	// SendTracebacks sends the Go stack of an endpoint panic to the caller
 	// as the failure's traceback; otherwise only the server logs it.
 	SendTracebacks bool
 	// Logger receives one line per refused or failed request.
 	Logger *slog.Logger
+	// Interceptor, when not nil, runs around each dispatch
+	// (dispatch.Chain makes one of several); Topic and Server name the
+	// server's target in its dispatch.Info.
+	Interceptor   dispatch.Interceptor
+	Topic, Server string
 }
 
 // Handler is the request path of one server: it runs on the executor, one
@@ -51,6 +58,7 @@ type Handler struct {
 	o       Options
 	dedup   *Dedup
 	replier replier
+	stats   counters
 }
 
 // New returns the request path described by o.
@@ -65,7 +73,7 @@ func New(o Options) (*Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Handler{o: o, dedup: NewDedup(o.DedupSize), replier: replier{pub: o.Publisher}}, nil
+	return &Handler{o: o, dedup: NewDedup(o.DedupSize), replier: replier{pub: o.Publisher, missingFor: o.ReplyTimeout}}, nil
 }
 
 // Handle implements listener.Handler. ctx ends when the server closes, or
@@ -81,6 +89,7 @@ func New(o Options) (*Handler, error) {
 func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome {
 	if len(m.Body) > h.o.MaxMessageSize {
 		routing, _ := wire.DecodeRouting(m.Body)
+		h.stats.oversize.Add(1)
 		h.refuse(ctx, m, replyTarget(routing),
 			fmt.Sprintf("request of %d bytes exceeds max_message_size %d", len(m.Body), h.o.MaxMessageSize))
 		return poller.Reject
@@ -90,10 +99,12 @@ func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome 
 		err = validate(req)
 	}
 	if err != nil {
+		h.stats.malformed.Add(1)
 		h.refuse(ctx, m, replyTarget(req), err.Error())
 		return poller.Ack
 	}
 	if n := m.Deliveries; h.o.MaxDeliveries > 0 && n > h.o.MaxDeliveries {
+		h.stats.poison.Add(1)
 		h.refuse(ctx, m, replyTarget(req), poisonReason(req.Method, n, h.o.MaxDeliveries))
 		return poller.Reject
 	}
@@ -102,9 +113,11 @@ func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome 
 	case err != nil: // stopped while the original of this copy ran
 		return poller.Requeue
 	case v == duplicate:
+		h.stats.duplicates.Add(1)
 		h.o.Logger.Debug("rpcexec: dropped a duplicate delivery", "method", req.Method, "queue", m.Queue)
 		return poller.Ack
 	case v == poison:
+		h.stats.poison.Add(1)
 		h.refuse(ctx, m, replyTarget(req), poisonReason(req.Method, h.o.MaxDeliveries+1, h.o.MaxDeliveries))
 		return poller.Reject
 	}
@@ -114,7 +127,7 @@ func (h *Handler) Handle(ctx context.Context, m *poller.Message) poller.Outcome 
 }
 
 func poisonReason(method string, n, limit int) string {
-	return fmt.Sprintf("%q delivered %d times, over max_deliveries %d: rejected as poison", method, n, limit)
+	return fmt.Sprintf("%.255q delivered %d times, over max_deliveries %d: rejected as poison", method, n, limit)
 }
 
 // serve dispatches req under its call monitor and replies to a call.
@@ -124,13 +137,20 @@ func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Reques
 	}
 	deadline := h.deadline(m)
 	stop := h.monitor(ctx, req, deadline)
-	result, err := h.o.Dispatcher.Dispatch(ctx, dispatch.Request{
-		Namespace: req.Namespace, Version: req.Version, Method: req.Method, Args: req.Args,
-	})
+	r := dispatch.Request{Namespace: req.Namespace, Version: req.Version, Method: req.Method, Args: req.Args}
+	var info *dispatch.Info
+	if h.o.Interceptor != nil {
+		info = &dispatch.Info{Topic: h.o.Topic, Server: h.o.Server, Call: req.IsCall(), Queue: m.Queue, Received: m.Received,
+			Registered: h.o.Dispatcher.Has(req.Method)}
+	}
+	result, err := h.o.Dispatcher.Invoke(ctx, r, info, h.o.Interceptor)
+	h.stats.dispatched.Add(1)
 	if beatErr := stop(); beatErr != nil {
+		h.stats.replyFailures.Add(1)
 		h.o.Logger.Warn("rpcexec: call-monitor heartbeat failed", "method", req.Method, "err", beatErr)
 	}
 	if err != nil {
+		h.stats.failed.Add(1)
 		h.logFailure(ctx, req, err)
 	}
 	if !req.IsCall() {
@@ -140,6 +160,7 @@ func (h *Handler) serve(ctx context.Context, m *poller.Message, req *wire.Reques
 		if ctx.Err() != nil { // stopping: another delivery may still answer
 			return poller.Requeue
 		}
+		h.stats.replyFailures.Add(1)
 		h.o.Logger.Warn("rpcexec: reply not delivered; the caller will time out", "method", req.Method,
 			"reply_q", req.ReplyQ, "err", err)
 	}
@@ -167,16 +188,19 @@ func (h *Handler) logFailure(ctx context.Context, req *wire.Request, err error) 
 	h.o.Logger.Info("rpcexec: request failed", attrs...)
 }
 
-// refuse logs a message the server will not handle and, when to names a
-// caller, answers with the reason instead of leaving it to time out.
+// refuse answers a message the server will not handle, when to names a
+// caller, with the reason instead of leaving it to time out, and logs one
+// line saying why and whether that answer was delivered.
 func (h *Handler) refuse(ctx context.Context, m *poller.Message, to *wire.Request, reason string) {
-	h.o.Logger.Warn("rpcexec: refused a message", "queue", m.Queue, "bytes", len(m.Body),
-		"redelivered", m.Redelivered, "reason", reason)
-	if to == nil {
-		return
+	attrs := []any{"queue", m.Queue, "bytes", len(m.Body), "redelivered", m.Redelivered, "reason", reason}
+	if to != nil {
+		failure := &dispatch.Error{Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason}}
+		err := h.reply(ctx, to, nil, failure, h.deadline(m))
+		attrs = append(attrs, "reply_q", to.ReplyQ, "answered", err == nil)
+		if err != nil {
+			h.stats.replyFailures.Add(1)
+			attrs = append(attrs, "reply_err", err)
+		}
 	}
-	failure := &dispatch.Error{Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason}}
-	if err := h.reply(ctx, to, nil, failure, h.deadline(m)); err != nil {
-		h.o.Logger.Warn("rpcexec: refusal not delivered", "reply_q", to.ReplyQ, "err", err)
-	}
+	h.o.Logger.Warn("rpcexec: refused a message", attrs...)
 }

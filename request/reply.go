@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,28 +28,35 @@ var errReplyQueueGone = errors.New("request: the caller's reply queue does not e
 
 // replier publishes replies, each within its caller's deadline. A reply
 // to a queue that is missing is retried until that deadline, as oslo
-// does; a queue still missing then is remembered for a while (obsolete)
-// and later replies to it are dropped at once, so a sender naming queues
-// that do not exist costs one deadline per queue, not one per message.
-// Failures that another attempt would only repeat (the broker refuses the
-// message, the transport closed) end at once.
+// does, but never longer than missingFor: the deadline comes from the
+// message's time to live, which its sender sets, and a sender naming a
+// queue that does not exist with a TTL of days would otherwise hold an
+// executor slot for days. A queue still missing then is remembered for a
+// while (obsolete) and later replies to it are dropped at once, so a
+// sender naming queues that do not exist costs one wait per queue, not
+// one per message. Failures that another attempt would only repeat (the
+// broker refuses the message, the transport closed) end at once.
 type replier struct {
-	pub      Publisher
-	obsolete obsoleteQueues
+	pub        Publisher
+	missingFor time.Duration // bound on waiting for a missing queue; 0 is none
+	obsolete   obsoleteQueues
 }
 
-// send publishes r to queue, retrying as described until deadline or ctx
-// ends.
-func (p *replier) send(ctx context.Context, queue string, r *wire.Reply, deadline time.Time) error {
+// send publishes body, an encoded reply, to queue, retrying as described
+// until deadline or ctx ends.
+func (p *replier) send(ctx context.Context, queue string, body []byte, deadline time.Time) error {
 	if p.obsolete.has(queue, time.Now()) {
 		return fmt.Errorf("%w: %q was missing until an earlier reply's deadline; dropped", errReplyQueueGone, queue)
 	}
-	body, err := wire.EncodeReply(r)
-	if err != nil {
-		return err
-	}
+	parent := ctx
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	missing := ctx // how long to wait for a missing queue
+	if p.missingFor > 0 {
+		var cancelMissing context.CancelFunc
+		missing, cancelMissing = context.WithTimeout(ctx, p.missingFor)
+		defer cancelMissing()
+	}
 	for {
 		err := p.publishBody(ctx, queue, body)
 		if err == nil || !errors.Is(err, transport.ErrUnroutable) {
@@ -57,13 +65,19 @@ func (p *replier) send(ctx context.Context, queue string, r *wire.Reply, deadlin
 		t := time.NewTimer(missingQueueRetry)
 		select {
 		case <-t.C:
-		case <-ctx.Done():
+		case <-missing.Done():
 			t.Stop()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				p.obsolete.add(queue, time.Now())
-				return fmt.Errorf("%w: %q, until the caller's deadline: %w", errReplyQueueGone, queue, err)
+			if parent.Err() != nil { // stopping, not the caller's deadline
+				return fmt.Errorf("%w (%w)", parent.Err(), err)
 			}
-			return fmt.Errorf("%w (%w)", ctx.Err(), err)
+			p.obsolete.add(queue, time.Now())
+			return fmt.Errorf("%w: %q, until the caller's deadline or for %s: %w",
+				errReplyQueueGone, queue, p.missingFor, err)
+		}
+		// Another reply to queue may have found it missing until its own
+		// deadline meanwhile: this one would only repeat that.
+		if p.obsolete.has(queue, time.Now()) {
+			return fmt.Errorf("%w: %q, until an earlier reply's deadline: %w", errReplyQueueGone, queue, err)
 		}
 	}
 }
@@ -108,12 +122,13 @@ func (o *obsoleteQueues) add(queue string, now time.Time) {
 	if o.until == nil {
 		o.until = make(map[string]time.Time, obsoleteSize)
 	}
-	if _, ok := o.until[queue]; !ok {
-		if len(o.order) == obsoleteSize {
-			delete(o.until, o.order[0])
-			o.order = o.order[1:]
-		}
-		o.order = append(o.order, queue)
+	if i := slices.Index(o.order, queue); i >= 0 {
+		// Found missing again: it is now the newest, not the oldest.
+		o.order = slices.Delete(o.order, i, i+1)
+	} else if len(o.order) == obsoleteSize {
+		delete(o.until, o.order[0])
+		o.order = slices.Delete(o.order, 0, 1)
 	}
+	o.order = append(o.order, queue)
 	o.until[queue] = now.Add(obsoleteTTL)
 }

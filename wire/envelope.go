@@ -17,8 +17,8 @@ var (
 	ErrEnvelopeVersion = errors.New("wire: unsupported envelope version")
 )
 
-// Open returns the message inside an oslo.messaging envelope.
-func Open(body []byte) ([]byte, error) {
+// open returns the message inside an oslo.messaging envelope.
+func open(body []byte) ([]byte, error) {
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrMalformed)
 	}
@@ -62,7 +62,9 @@ func (s *scanner) envelopeField(key string) ([]byte, bool, error) {
 	return nil, false, fmt.Errorf("%q must be a string", key)
 }
 
-// Seal wraps msg, a JSON object, in an oslo.messaging envelope.
+// Seal wraps msg, a JSON object, in an oslo.messaging envelope: what
+// EncodeRequest and EncodeReply do, for messages written by hand (tools,
+// tests of hostile input).
 func Seal(msg []byte) []byte {
 	quoted, _ := marshal(string(msg)) // a string always marshals
 	out := make([]byte, 0, len(quoted)+48)

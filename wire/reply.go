@@ -70,7 +70,7 @@ func EncodeReply(r *Reply) ([]byte, error) {
 
 // DecodeReply decodes a reply body (envelope included).
 func DecodeReply(body []byte) (*Reply, error) {
-	msg, err := Open(body)
+	msg, err := open(body)
 	if err != nil {
 		return nil, err
 	}

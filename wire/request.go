@@ -34,14 +34,53 @@ func (r *Request) IsCall() bool { return r.MsgID != "" && r.ReplyQ != "" }
 // nil and carries MsgID and ReplyQ, so the server can still send the caller an
 // error reply instead of leaving it to time out.
 func DecodeRequest(body []byte) (*Request, error) {
-	msg, err := Open(body)
-	if err != nil {
+	r, fieldErr, err := decode(body, false)
+	switch {
+	case r == nil:
 		return nil, err
+	case err != nil:
+		return r.routing(), err
+	case fieldErr != nil:
+		return r.routing(), fmt.Errorf("%w: %v", ErrMalformed, fieldErr)
 	}
-	r := &Request{}
-	var fieldErr error // the first field of the wrong type; decoding goes on
+	return r, r.check()
+}
+
+// DecodeRouting reads only what answering the caller needs: _msg_id,
+// _reply_q and _unique_id, skipping the rest without decoding it. It is for
+// messages refused before decoding, such as those over the size limit.
+// Fields read before an error are returned with it.
+func DecodeRouting(body []byte) (*Request, error) {
+	r, _, err := decode(body, true)
+	if r != nil {
+		r = r.routing()
+	}
+	return r, err
+}
+
+// decode scans a request; routingOnly skips all but the routing fields.
+// fieldErr is the first field of the wrong type (decoding goes on past it);
+// err is a body that is not a request at all, with r nil when not even
+// the envelope could be opened.
+func decode(body []byte, routingOnly bool) (r *Request, fieldErr, err error) {
+	msg, err := open(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	r = &Request{}
 	s := scanner{b: msg}
 	err = s.object(func(key []byte) error {
+		switch string(key) {
+		case "_msg_id":
+			return s.stringField(&r.MsgID, "_msg_id", &fieldErr)
+		case "_reply_q":
+			return s.stringField(&r.ReplyQ, "_reply_q", &fieldErr)
+		case "_unique_id":
+			return s.stringField(&r.UniqueID, "_unique_id", &fieldErr)
+		}
+		if routingOnly {
+			return s.skip(0)
+		}
 		switch string(key) {
 		case "method":
 			return s.stringField(&r.Method, "method", &fieldErr)
@@ -49,12 +88,6 @@ func DecodeRequest(body []byte) (*Request, error) {
 			return s.stringField(&r.Namespace, "namespace", &fieldErr)
 		case "version":
 			return s.stringField(&r.Version, "version", &fieldErr)
-		case "_msg_id":
-			return s.stringField(&r.MsgID, "_msg_id", &fieldErr)
-		case "_reply_q":
-			return s.stringField(&r.ReplyQ, "_reply_q", &fieldErr)
-		case "_unique_id":
-			return s.stringField(&r.UniqueID, "_unique_id", &fieldErr)
 		case "_timeout":
 			return s.timeoutField(&r.Timeout, &fieldErr)
 		case "args":
@@ -71,12 +104,9 @@ func DecodeRequest(body []byte) (*Request, error) {
 		err = s.end()
 	}
 	if err != nil {
-		return r.routing(), fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
+		err = fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
 	}
-	if fieldErr != nil {
-		return r.routing(), fmt.Errorf("%w: %v", ErrMalformed, fieldErr)
-	}
-	return r, r.check()
+	return r, fieldErr, err
 }
 
 // routing keeps what answering the caller needs of a request that could
@@ -211,36 +241,4 @@ func appendContext(msg []byte, ctx map[string]any) ([]byte, error) {
 		msg = append(append(append(append(msg, ','), key...), ':'), v...)
 	}
 	return append(msg, '}'), nil
-}
-
-// DecodeRouting reads only what answering the caller needs: _msg_id,
-// _reply_q and _unique_id, skipping the rest without decoding it. It is for
-// messages refused before decoding, such as those over the size limit.
-// Fields read before an error are returned with it.
-func DecodeRouting(body []byte) (*Request, error) {
-	msg, err := Open(body)
-	if err != nil {
-		return nil, err
-	}
-	r := &Request{}
-	var fieldErr error
-	s := scanner{b: msg}
-	err = s.object(func(key []byte) error {
-		switch string(key) {
-		case "_msg_id":
-			return s.stringField(&r.MsgID, "_msg_id", &fieldErr)
-		case "_reply_q":
-			return s.stringField(&r.ReplyQ, "_reply_q", &fieldErr)
-		case "_unique_id":
-			return s.stringField(&r.UniqueID, "_unique_id", &fieldErr)
-		}
-		return s.skip(0)
-	})
-	if err == nil {
-		err = s.end()
-	}
-	if err != nil {
-		return r, fmt.Errorf("%w: message is not a JSON object: %v", ErrMalformed, err)
-	}
-	return r, nil
 }

@@ -57,7 +57,7 @@ func TestEncodeCallSendsNullTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inner, err := Open(body)
+	inner, err := open(body)
 	if err != nil {
 		t.Fatal(err)
 	}

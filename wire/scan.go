@@ -107,14 +107,6 @@ func (s *scanner) raw() ([]byte, error) {
 	return s.b[start:s.i], nil
 }
 
-// null consumes a null if one is next.
-func (s *scanner) null() bool {
-	if s.peek() == 'n' && s.literal("null") == nil {
-		return true
-	}
-	return false
-}
-
 func (s *scanner) literal(lit string) error {
 	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
 		return s.fail("invalid literal")

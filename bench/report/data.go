@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rpcexec/rpcexec/bench"
 )
@@ -22,7 +23,12 @@ func WriteJSON(w io.Writer, r bench.Report) error {
 // keys of bench.Result.
 var CSVHeader = []string{"strategy", "messages", "elapsed_ns", "msgs_per_sec", "p50_ns", "p95_ns", "p99_ns",
 	"max_ns", "peak_in_flight", "peak_goroutines", "allocs_per_msg", "bytes_per_msg", "peak_heap_bytes", "vs_baseline",
-	"per_server", "partial"}
+	"per_server", "partial",
+	// The workload and the run, repeated on every record so that rows of
+	// saved files compare on their own.
+	"url", "exchange", "mode", "workload_messages", "duration_ns", "publishers", "window", "servers", "work",
+	"payload_bytes", "prefill", "pool_size", "prefetch", "ack",
+	"time", "version", "go_version", "os", "arch", "cpus", "gomaxprocs"}
 
 // WriteCSV writes one record per result after CSVHeader; per_server
 // counts are joined with ";".
@@ -45,10 +51,20 @@ func WriteCSV(w io.Writer, r bench.Report) error {
 			strconv.FormatUint(res.PeakHeap, 10), f(res.VsBaseline), strings.Join(per, ";"),
 			strconv.FormatBool(res.Partial),
 		}
+		rec = append(rec, paramsRecord(r.Params, r.Run)...)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// paramsRecord is the workload and run columns of CSVHeader.
+func paramsRecord(p bench.Params, run bench.RunInfo) []string {
+	itoa := strconv.Itoa
+	return []string{p.URL, p.Exchange, p.Mode, itoa(p.Messages), strconv.FormatInt(int64(p.Duration), 10),
+		itoa(p.Publishers), itoa(p.Window), itoa(p.Servers), p.Work, itoa(p.Payload), strconv.FormatBool(p.Prefill),
+		itoa(p.PoolSize), itoa(p.Prefetch), p.Ack,
+		run.Time.Format(time.RFC3339), run.Version, run.GoVersion, run.OS, run.Arch, itoa(run.CPUs), itoa(run.GOMAXPROCS)}
 }

@@ -38,8 +38,8 @@ func (c *command) alias(flagName string, names ...string) {
 	c.aliases[flagName] = append(c.aliases[flagName], names...)
 }
 
-// parse parses args; on a problem it prints it and the usage and returns
-// false, and the command exits 2 (for -h, 0).
+// parse parses args; on a problem it prints it and returns false, and the
+// command exits 2 (for -h, 0, after the usage).
 func (c *command) parse(args []string) (ok bool, status int) {
 	err := c.fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -55,10 +55,10 @@ func (c *command) parse(args []string) (ok bool, status int) {
 	return true, exitOK
 }
 
-// fail prints a usage error and the usage; it returns exitUsage.
+// fail prints a usage error and where the usage is (see usageHint); it
+// returns exitUsage.
 func (c *command) fail(err error) int {
-	fmt.Fprintf(c.stderr, "loadgen: %v\n\n", err)
-	c.usage(c.stderr)
+	fmt.Fprintf(c.stderr, "loadgen: %v\n%s", c.hint(err), c.usageHint())
 	return exitUsage
 }
 

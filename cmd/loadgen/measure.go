@@ -21,6 +21,7 @@ type measureFlags struct {
 	executor, work, format, plot string
 	baseline                     bool
 	w                            bench.Workload
+	config                       configFlags
 }
 
 func newMeasureCommand(stderr io.Writer) (*command, *measureFlags) {
@@ -49,6 +50,7 @@ func newMeasureCommand(stderr io.Writer) (*command, *measureFlags) {
 	c.alias("duration", "l")
 	c.alias("publishers", "p")
 	c.alias("executor", "e")
+	f.config.register(c)
 	return c, f
 }
 
@@ -106,6 +108,9 @@ func measure(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if ok, status := c.parse(args); !ok {
 		return status
 	}
+	if err := f.applyConfig(c); err != nil {
+		return configFailed(stderr, err)
+	}
 	names, err := f.validate(c)
 	if err != nil {
 		return c.fail(err)
@@ -116,7 +121,7 @@ func measure(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitFailed
 		}
 	}
-	prog := newProgress(stdout, stderr)
+	prog := newProgress(stderr)
 	f.w.Progress = prog.show
 	f.w.Logger = logger(stderr, slog.LevelWarn)
 	rep := bench.NewReport(f.w)

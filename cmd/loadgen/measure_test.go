@@ -92,8 +92,8 @@ func TestMeasurePlot(t *testing.T) {
 	}
 }
 
-// TestBadFlags: every bad flag says what is wrong, shows the usage and
-// exits 2.
+// TestBadFlags: every bad flag says what is wrong in short, points to
+// -h (rather than printing the whole usage) and exits 2.
 func TestBadFlags(t *testing.T) {
 	tests := []struct {
 		name string
@@ -117,6 +117,14 @@ func TestBadFlags(t *testing.T) {
 		{"client: args not an object", []string{"rpc-client", "--args", "[1]"}, `--args "[1]": want a JSON object`},
 		{"client: no messages", []string{"rpc-client", "--messages", "0"}, "--messages 0: want at least 1"},
 		{"client: bad timeout", []string{"rpc-client", "--timeout", "soon"}, "want a positive number of seconds"},
+		{"duration without a unit", []string{"--duration", "1"}, "--duration 1: a duration needs a unit: did you mean 1s?"},
+		{"duration not a duration", []string{"-l", "soon"}, `-l "soon": want a duration such as 30s`},
+		{"server: bad config value", []string{"rpc-server", "--config-file", "testdata/bad.conf"},
+			`testdata/bad.conf:4: [oslo_messaging_rabbit] heartbeat_rate = "often": want a whole number`},
+		{"client: malformed config", []string{"rpc-client", "--config-file", "testdata/malformed.conf"},
+			"testdata/malformed.conf:3: "},
+		{"missing config file", []string{"--config-file", "testdata/none.conf"}, "testdata/none.conf"},
+		{"missing config dir", []string{"rpc-server", "--config-dir", "testdata/none"}, "testdata/none not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,8 +135,12 @@ func TestBadFlags(t *testing.T) {
 			if !strings.HasPrefix(errs, "loadgen: ") || !strings.Contains(errs, tt.want) {
 				t.Errorf("stderr = %q, want a line with %q", errs, tt.want)
 			}
-			if !strings.Contains(errs, "usage: loadgen") || !strings.Contains(errs, "--url") {
-				t.Errorf("stderr lacks the usage:\n%s", errs)
+			if strings.Contains(errs, "usage: loadgen") || strings.Count(errs, "\n") > 2 {
+				t.Errorf("stderr is more than the error and a pointer to -h:\n%s", errs)
+			}
+			if !strings.HasPrefix(tt.name, "missing") && !strings.Contains(tt.name, "config") &&
+				!strings.HasSuffix(errs, " -h' for the flags\n") {
+				t.Errorf("stderr does not point to -h:\n%s", errs)
 			}
 			if out != "" {
 				t.Errorf("stdout = %q, want nothing", out)

@@ -7,23 +7,29 @@ import (
 
 	"github.com/rpcexec/rpcexec/bench"
 	"github.com/rpcexec/rpcexec/bench/report"
+	"golang.org/x/term"
 )
 
 // progress shows a run's state on one line of stderr, rewritten in place,
-// when stdout is a terminal: someone is watching. Redirected output, as in
-// scripts and tests, gets no progress lines.
+// when stderr is a terminal: someone is watching. Anything else (a file,
+// a pipe, /dev/null, which is a character device but no terminal) gets no
+// progress lines.
 type progress struct {
 	w     io.Writer // nil: quiet
 	shown bool
 }
 
-func newProgress(stdout, stderr io.Writer) *progress {
-	if f, ok := stdout.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return &progress{w: stderr}
-		}
+func newProgress(stderr io.Writer) *progress {
+	if isTerminal(stderr) {
+		return &progress{w: stderr}
 	}
 	return &progress{}
+}
+
+// isTerminal reports whether w is a terminal, as isatty(3) says.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // show is called from the run's sampler goroutine, never concurrently

@@ -52,7 +52,7 @@ func rpcClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	c.fs.StringVar(&r.Namespace, "namespace", "", "endpoint namespace (default: the null namespace)")
 	c.fs.BoolVar(&r.Cast, "cast", false, "cast: send without waiting for a reply")
 	c.fs.BoolVar(&r.Fanout, "fanout", false, "cast to every server of the topic")
-	c.fs.Var(seconds{&r.Timeout}, "timeout", "seconds a call waits for its reply (rpc_response_timeout)")
+	c.fs.Var(seconds{&r.Timeout}, "timeout", "seconds a call waits for its reply (default: rpc_response_timeout of the configuration, 60)")
 	c.fs.IntVar(&r.Messages, "messages", 1, "requests to send")
 	c.fs.Float64Var(&r.Rate, "rate", 0, "requests per second at most (0: as fast as they go)")
 	c.alias("cast", "is-cast")
@@ -62,15 +62,21 @@ func rpcClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return status
 	}
 	r.Server, r.Version = p.server, p.version
-	if err := errors.Join(p.check(), checkRequest(&r, argsText)); err != nil {
+	cfg, err := p.load(c)
+	if err != nil {
+		return configFailed(stderr, err)
+	}
+	if !c.set("timeout") {
+		r.Timeout = cfg.RPCResponseTimeout.Std() // rpc_response_timeout of the configuration
+	}
+	if err := errors.Join(cfg.Validate(), checkRequest(&r, argsText)); err != nil {
 		return c.fail(err)
 	}
-	if !reachable(ctx, p.url, stderr) {
+	if !reachable(ctx, cfg.TransportURL, stderr) {
 		return exitFailed
 	}
-	cfg := p.config()
 	cfg.Logger = logger(stderr, slog.LevelWarn)
-	client, err := rpcexec.NewClient(cfg, rpcexec.Target{Topic: p.topic, Exchange: p.exchange})
+	client, err := rpcexec.NewClient(cfg, rpcexec.Target{Topic: p.topic})
 	if err != nil {
 		return c.fail(err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,9 +10,7 @@ import (
 
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/bench"
-	"github.com/rpcexec/rpcexec/bench/sim"
 	"github.com/rpcexec/rpcexec/executor"
-	"github.com/rpcexec/rpcexec/transport"
 )
 
 // Defaults shared by rpc-server and rpc-client, the simulator's.
@@ -25,35 +22,41 @@ const (
 // peerFlags are the flags rpc-server and rpc-client share.
 type peerFlags struct {
 	url, topic, server, exchange, version string
+	config                                configFlags
 }
 
 func (p *peerFlags) register(c *command, serverHelp string) {
-	c.fs.StringVar(&p.url, "url", "memory://", "transport URL: rabbit://user:pass@host:5672/vhost, or memory:// (this process only)")
+	def := rpcexec.DefaultConfig()
+	c.fs.StringVar(&p.url, "url", def.TransportURL, "transport URL: rabbit://user:pass@host:5672/vhost, or memory:// (this process only); "+
+		"overrides transport_url of the configuration")
 	c.fs.StringVar(&p.topic, "topic", defaultTopic, "topic")
 	c.fs.StringVar(&p.server, "server", "", serverHelp)
-	c.fs.StringVar(&p.exchange, "exchange", "openstack", "control exchange")
+	c.fs.StringVar(&p.exchange, "exchange", def.ControlExchange, "control exchange; overrides control_exchange of the configuration")
 	c.fs.StringVar(&p.version, "version", "1.0", "API version")
 	c.alias("topic", "tp")
 	c.alias("server", "s")
+	p.config.register(c)
 }
 
-// check reports a malformed URL before anything connects.
-func (p *peerFlags) check() error {
-	_, err := transport.ParseURL(p.url)
-	return err
+// load returns the configuration of --config-file, --config-dir and the
+// environment with --url and --exchange over it when they were given.
+func (p *peerFlags) load(c *command) (rpcexec.Config, error) {
+	cfg, err := p.config.load()
+	if err != nil {
+		return cfg, err
+	}
+	if c.set("url") {
+		cfg.TransportURL = p.url
+	}
+	if c.set("exchange") {
+		cfg.ControlExchange = p.exchange
+	}
+	return cfg, nil
 }
 
 // logger writes rpcexec's log lines at level and above to w.
 func logger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
-
-// config is the rpcexec configuration of the peer.
-func (p *peerFlags) config() rpcexec.Config {
-	cfg := rpcexec.DefaultConfig()
-	cfg.TransportURL = p.url
-	cfg.ControlExchange = p.exchange
-	return cfg
 }
 
 // reachable prints the one line of an unreachable broker.
@@ -68,6 +71,13 @@ func reachable(ctx context.Context, url string, stderr io.Writer) bool {
 	return true
 }
 
+// serverFlags are rpc-server's own flags; each overrides the
+// configuration only when given.
+type serverFlags struct {
+	executor, ack, metricsAddr string
+	poolSize, prefetch         int
+}
+
 // rpcServer serves the simulator's endpoint until ctx ends, then prints
 // how many requests each method handled as JSON on stdout.
 func rpcServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -76,11 +86,13 @@ func rpcServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		"sleep(seconds) and stats(). Ctrl-C or SIGTERM stops it.", stderr)
 	var p peerFlags
 	p.register(c, "this server's name (default "+defaultServer+")")
-	cfg := rpcexec.DefaultConfig()
-	c.fs.StringVar(&cfg.Executor, "executor", cfg.Executor, "strategy: "+strings.Join(executor.Names(), ", "))
-	c.fs.IntVar(&cfg.ExecutorThreadPoolSize, "pool-size", cfg.ExecutorThreadPoolSize, "workers of the pool executor")
-	c.fs.IntVar(&cfg.PrefetchCount, "prefetch", 0, "messages in flight (0: twice the concurrency)")
-	c.fs.StringVar(&cfg.AckPolicy, "ack", cfg.AckPolicy, "acknowledge after handling or before")
+	def := rpcexec.DefaultConfig()
+	var f serverFlags
+	c.fs.StringVar(&f.executor, "executor", def.Executor, "strategy: "+strings.Join(executor.Names(), ", "))
+	c.fs.IntVar(&f.poolSize, "pool-size", def.ExecutorThreadPoolSize, "workers of the pool executor")
+	c.fs.IntVar(&f.prefetch, "prefetch", 0, "messages in flight (0: twice the concurrency)")
+	c.fs.StringVar(&f.ack, "ack", def.AckPolicy, "acknowledge after handling or before")
+	c.fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics, /healthz and /readyz at `host:port`")
 	c.alias("executor", "e")
 	if ok, status := c.parse(args); !ok {
 		return status
@@ -88,20 +100,32 @@ func rpcServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if p.server == "" {
 		p.server = defaultServer
 	}
-	base := p.config()
-	cfg.TransportURL, cfg.ControlExchange = base.TransportURL, base.ControlExchange
+	cfg, err := p.load(c)
+	if err != nil {
+		return configFailed(stderr, err)
+	}
+	for name, set := range map[string]func(){
+		"executor":  func() { cfg.Executor = f.executor },
+		"pool-size": func() { cfg.ExecutorThreadPoolSize = f.poolSize },
+		"prefetch":  func() { cfg.PrefetchCount = f.prefetch },
+		"ack":       func() { cfg.AckPolicy = f.ack },
+	} {
+		if c.set(name) {
+			set()
+		}
+	}
 	cfg.Logger = logger(stderr, slog.LevelInfo) // a server logs each failed request, as oslo's does
-	if err := errors.Join(p.check(), cfg.Validate()); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return c.fail(err)
 	}
-	if !reachable(ctx, p.url, stderr) {
+	if !reachable(ctx, cfg.TransportURL, stderr) {
 		return exitFailed
 	}
-	ready := func() {
-		fmt.Fprintf(stderr, "loadgen rpc-server: serving topic %q as server %q at %s, executor %s, version %s (Ctrl-C stops)\n",
-			p.topic, p.server, redact(p.url), cfg.Executor, p.version)
-	}
-	counts, err := sim.Serve(ctx, cfg, rpcexec.Target{Topic: p.topic, Server: p.server}, p.version, ready)
+	counts, err := serveSim(ctx, cfg, rpcexec.Target{Topic: p.topic, Server: p.server}, p.version, f.metricsAddr,
+		func(metricsURL string) {
+			fmt.Fprintf(stderr, "loadgen rpc-server: serving topic %q as server %q at %s, executor %s, version %s%s (Ctrl-C stops)\n",
+				p.topic, p.server, redact(cfg.TransportURL), cfg.Executor, p.version, metricsURL)
+		})
 	if err != nil {
 		fmt.Fprintf(stderr, "loadgen: rpc-server: %v\n", oneLine(err))
 		return exitFailed
@@ -109,4 +133,12 @@ func rpcServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	out, _ := json.Marshal(counts)
 	fmt.Fprintf(stdout, "%s\n", out)
 	return exitOK
+}
+
+// configFailed reports configuration that cannot be loaded: a file
+// missing or malformed, a value of the wrong type. It is bad input, as a
+// bad flag is, but the usage would not help.
+func configFailed(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "loadgen: %v\n", err)
+	return exitUsage
 }

@@ -1,5 +1,3 @@
-// Package brokertest finds the RabbitMQ broker that integration tests run
-// against, and skips or fails a test when there is none.
 package brokertest
 
 import (
@@ -10,6 +8,7 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+	"github.com/rpcexec/rpcexec/internal/faultproxy"
 )
 
 // DefaultURL is used when AMQP_URL is not set.
@@ -22,8 +21,14 @@ const RequireEnv = "RPCEXEC_REQUIRE_BROKER"
 // URL returns the broker's URL (AMQP_URL or DefaultURL) once it answers on
 // TCP. Without a broker the test is skipped with how to run it, or fails
 // when RequireEnv is set.
+//
+// go test -short skips every broker test (and so every oslo.messaging
+// test), for a quick run on a machine that has a broker.
 func URL(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: RabbitMQ tests skipped")
+	}
 	raw := os.Getenv("AMQP_URL")
 	if raw == "" {
 		raw = DefaultURL
@@ -97,4 +102,20 @@ func Channel(t testing.TB) *amqp091.Channel {
 		t.Fatal(err)
 	}
 	return ch
+}
+
+// Proxy starts a fault proxy in front of the test broker, closed when the
+// test ends (after the servers using it, when started before them).
+func Proxy(t testing.TB) *faultproxy.Proxy {
+	t.Helper()
+	p, err := faultproxy.Start(Addr(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("closing the proxy: %v", err)
+		}
+	})
+	return p
 }

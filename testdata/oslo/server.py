@@ -3,6 +3,8 @@
 Usage: server.py TRANSPORT_URL TOPIC SERVER
 Prints "ready" once consuming; stops cleanly when stdin closes. Every cast
 it handles is printed as a JSON line {"cast": <method>, "args": {...}}.
+forward(topic, method, args) calls method on topic with the context it
+received, as an OpenStack service passes its request context on.
 """
 import json
 import sys
@@ -21,6 +23,9 @@ def emit(obj):
 class Echo:
     target = om.Target(version="1.0")
 
+    def __init__(self, transport):
+        self.transport = transport
+
     def echo(self, ctxt, value):
         return value
 
@@ -37,6 +42,10 @@ class Echo:
     def record(self, ctxt, **kwargs):
         emit({"cast": "record", "args": kwargs})
 
+    def forward(self, ctxt, topic, method, args):
+        client = om.get_rpc_client(self.transport, om.Target(topic=topic), timeout=30)
+        return client.call(ctxt, method, **args)
+
 
 class Control:
     target = om.Target(namespace="control", version="2.5")
@@ -51,7 +60,7 @@ def main():
     conf([])
     transport = om.get_rpc_transport(conf, url=url)
     target = om.Target(topic=topic, server=server)
-    srv = om.get_rpc_server(transport, target, [Echo(), Control()], executor="threading")
+    srv = om.get_rpc_server(transport, target, [Echo(transport), Control()], executor="threading")
     srv.start()
     emit({"ready": True})
     sys.stdin.read()  # until the test closes our stdin

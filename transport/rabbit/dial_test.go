@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/transport"
 )
 
@@ -75,7 +76,7 @@ func TestHostOrder(t *testing.T) {
 // TestDialFailover dials two brokers of which the first refuses: each
 // call makes one attempt, on the host the strategy names.
 func TestDialFailover(t *testing.T) {
-	refusing, good := proxy(t), proxy(t)
+	refusing, good := brokertest.Proxy(t), brokertest.Proxy(t)
 	refusing.Refuse()
 	bad := refusing.Addr()
 	tests := []struct {
@@ -142,7 +143,7 @@ func TestDialNegotiatesHeartbeat(t *testing.T) {
 }
 
 func TestDialHonoursContext(t *testing.T) {
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	p.Silence() // accepts, never answers the handshake
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

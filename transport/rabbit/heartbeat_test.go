@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/poller"
 )
 
@@ -26,7 +27,7 @@ func TestSilentBroker(t *testing.T) {
 	)
 	r := newRabbit(t)
 	q := r.queue(t, nil)
-	proxy := startProxy(t)
+	proxy := brokertest.Proxy(t)
 	var log logs
 	p := testPoller(t, dial(via(t, r.url, proxy.Addr()), threshold), declareQueue(q, nil),
 		consumeOptions{Prefetch: 10, RetryDelay: fastRetry, Silence: threshold - interval, Logger: log.logger()})

@@ -13,7 +13,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rpcexec/rpcexec/internal/brokertest"
-	"github.com/rpcexec/rpcexec/internal/faultproxy"
 	"github.com/rpcexec/rpcexec/wire"
 )
 
@@ -47,17 +46,6 @@ func brokerURL(t *testing.T, addrs ...string) transport.URL {
 		u.Hosts = append(u.Hosts, h)
 	}
 	return u
-}
-
-// proxy starts a fault proxy to the test broker, closed with the test.
-func proxy(t *testing.T) *faultproxy.Proxy {
-	t.Helper()
-	p, err := faultproxy.Start(brokertest.Addr(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
 }
 
 // fastOptions retry every few milliseconds so outage tests run quickly.

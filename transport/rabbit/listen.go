@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/rpcexec/rpcexec/transport"
 
@@ -18,7 +19,7 @@ import (
 // declared again under that name after every reconnect; closing the
 // poller deletes it, as oslo does, rather than let it gather fanout
 // messages until it expires.
-func (r *Rabbit) Listen(ctx context.Context, t transport.Target, prefetch int) (poller.Poller, error) {
+func (r *Rabbit) Listen(ctx context.Context, t transport.Subscription, prefetch int) (poller.Poller, error) {
 	if r.pool.isClosed() {
 		return nil, transport.ErrClosed
 	}
@@ -31,7 +32,7 @@ func (r *Rabbit) Listen(ctx context.Context, t transport.Target, prefetch int) (
 	if err != nil {
 		return nil, fmt.Errorf("rabbit: listening on %s at %s: %w", name, r.url, err)
 	}
-	return &droppingPoller{Poller: p, drop: func(ctx context.Context) { r.deleteQueue(ctx, fanout) }}, nil
+	return r.dropping(p, fanout), nil
 }
 
 // ListenReplies implements transport.Transport with a new reply_<uuid hex> queue,
@@ -46,7 +47,7 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 	if err != nil {
 		return "", nil, fmt.Errorf("rabbit: listening for replies at %s: %w", r.url, err)
 	}
-	return queue, &droppingPoller{Poller: p, drop: func(ctx context.Context) { r.deleteQueue(ctx, queue) }}, nil
+	return queue, r.dropping(p, queue), nil
 }
 
 // listen starts a poller on a connection of its own that declares qs on
@@ -73,7 +74,8 @@ func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queu
 	// A probe under ctx: after a reconnect, when ctx may have ended, a
 	// conflict gets the advice the broker's answer alone allows.
 	look := func(queue string) queueKind { return probe(ctx, d, queue) }
-	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries, Logger: r.opts.Logger}
+	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries,
+		Silence: r.opts.silence(), Logger: r.opts.Logger}
 	var tried []string
 	for attempt := 1; ; attempt++ {
 		p, err := startPoller(ctx, connect, declarer(qs, r.opts, look), o)
@@ -102,16 +104,45 @@ func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queu
 }
 
 // droppingPoller deletes its own queue (a server's fanout queue, a reply
-// queue) when closed. It embeds the concrete poller so that its heartbeat
-// check stays visible to the listener.
+// queue) when closed, and says whether it is connected (see watch). It
+// embeds the concrete poller so that its heartbeat check stays visible to
+// the listener.
 type droppingPoller struct {
 	*Poller
-	drop func(ctx context.Context)
+	drop  func(ctx context.Context)
+	watch watch
 }
+
+func (r *Rabbit) dropping(p *Poller, queue string) *droppingPoller {
+	d := &droppingPoller{Poller: p, drop: func(ctx context.Context) { r.deleteQueue(ctx, queue) }}
+	d.watch.stats = &r.stats
+	d.watch.observe(p)
+	return d
+}
+
+// Poll implements poller.Poller, noting the connection's state after it.
+func (p *droppingPoller) Poll(ctx context.Context, timeout time.Duration, max int) ([]*poller.Message, error) {
+	msgs, err := p.Poller.Poll(ctx, timeout, max)
+	p.watch.observe(p.Poller)
+	return msgs, err
+}
+
+// CheckHeartbeat implements heartbeat.Checker, noting the connection's
+// state after it.
+func (p *droppingPoller) CheckHeartbeat(ctx context.Context) error {
+	err := p.Poller.CheckHeartbeat(ctx)
+	p.watch.observe(p.Poller)
+	return err
+}
+
+// Connected reports whether the poller consumes on a live connection: not
+// while reconnecting, nor after Close. Safe from any goroutine.
+func (p *droppingPoller) Connected() bool { return p.watch.connected.Load() }
 
 // Close closes the poller, then deletes the queue once, both within ctx.
 func (p *droppingPoller) Close(ctx context.Context) error {
 	err := p.Poller.Close(ctx)
+	p.watch.connected.Store(false)
 	if p.drop != nil {
 		p.drop(ctx)
 		p.drop = nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/transport"
 
 	"github.com/rpcexec/rpcexec/poller"
@@ -101,7 +102,7 @@ func TestListenReplies(t *testing.T) {
 func TestListenWaitsForBroker(t *testing.T) {
 	c := rawConn(t)
 	tg, _ := testTarget(t, c)
-	px := proxy(t)
+	px := brokertest.Proxy(t)
 	px.Refuse()
 	o := fastOptions()
 	log, retries := countLogs("rabbit: cannot listen yet; retrying")

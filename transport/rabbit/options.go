@@ -7,10 +7,10 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rpcexec/rpcexec/heartbeat"
+	"github.com/rpcexec/rpcexec/internal/osloconf"
 )
 
 // ErrBadOptions is wrapped by every error about Options or URL options.
@@ -118,6 +118,9 @@ var queryOptions = map[string]func(o *Options, v string) error{
 	"rabbit_quorum_delivery_limit":    intOpt(func(o *Options) *int { return &o.Queues.Limits.DeliveryLimit }),
 	"rabbit_quorum_max_memory_length": intOpt(func(o *Options) *int { return &o.Queues.Limits.MaxMemoryLength }),
 	"rabbit_quorum_max_memory_bytes":  intOpt(func(o *Options) *int { return &o.Queues.Limits.MaxMemoryBytes }),
+	// oslo.messaging 14.0.3's own spelling of the two above.
+	"rabbit_quroum_max_memory_length": intOpt(func(o *Options) *int { return &o.Queues.Limits.MaxMemoryLength }),
+	"rabbit_quroum_max_memory_bytes":  intOpt(func(o *Options) *int { return &o.Queues.Limits.MaxMemoryBytes }),
 }
 
 // applyQuery sets o from the URL's query. Names rpcexec does not know are
@@ -137,40 +140,48 @@ func applyQuery(o *Options, q url.Values) error {
 	return errors.Join(errs...)
 }
 
-// boolOpt parses as oslo.config does: true/false, yes/no, on/off, 1/0.
+// boolOpt, intOpt and secondsOpt convert as oslo.config does, with
+// osloconf's conversions: the one owner of oslo's value syntax (a URL
+// option reads as it would in nova.conf).
 func boolOpt(field func(*Options) *bool) func(*Options, string) error {
 	return func(o *Options, v string) error {
-		switch strings.ToLower(v) {
-		case "true", "yes", "on", "1":
-			*field(o) = true
-		case "false", "no", "off", "0":
-			*field(o) = false
-		default:
-			return errors.New("want true or false")
+		b, err := osloconf.ParseBool(v)
+		if err != nil {
+			return err
 		}
+		*field(o) = b
 		return nil
 	}
 }
 
 func intOpt(field func(*Options) *int) func(*Options, string) error {
 	return func(o *Options, v string) error {
-		n, err := strconv.Atoi(v)
+		n, err := parseInt(v)
 		if err != nil {
-			return errors.New("want a whole number")
+			return err
 		}
 		*field(o) = n
 		return nil
 	}
 }
 
-// secondsOpt reads whole seconds, the unit of oslo's interval options.
+// secondsOpt reads whole seconds, the unit (and type) of oslo's interval
+// options.
 func secondsOpt(field func(*Options) *time.Duration) func(*Options, string) error {
 	return func(o *Options, v string) error {
-		n, err := strconv.Atoi(v)
+		n, err := parseInt(v)
 		if err != nil {
-			return errors.New("want whole seconds")
+			return fmt.Errorf("%w seconds", err)
 		}
 		*field(o) = time.Duration(n) * time.Second
 		return nil
 	}
+}
+
+func parseInt(v string) (int, error) {
+	n, err := osloconf.ParseInt(v)
+	if err != nil || n != int64(int(n)) {
+		return 0, errors.New("want a whole number")
+	}
+	return int(n), nil
 }

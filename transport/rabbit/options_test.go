@@ -66,3 +66,20 @@ func TestResolveErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveQueryParsesAsOslo: URL options convert as oslo.config
+// converts them in a file (osloconf's conversions), and oslo.messaging
+// 14.0.3's spelling of the quorum memory options is accepted.
+func TestResolveQueryParsesAsOslo(t *testing.T) {
+	q, _ := url.ParseQuery("amqp_durable_queues=On&rpc_conn_pool_size=+1_0&rabbit_quroum_max_memory_length=7" +
+		"&rabbit_quroum_max_memory_bytes=8&heartbeat_rate=%202%20")
+	o, err := resolve(DefaultOptions(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Queues.Durable || o.ConnPoolSize != 10 || o.HeartbeatRate != 2 ||
+		o.Queues.Limits.MaxMemoryLength != 7 || o.Queues.Limits.MaxMemoryBytes != 8 {
+		t.Errorf("got durable %v, pool %d, rate %d, limits %+v; want true, 10, 2, {7 8}",
+			o.Queues.Durable, o.ConnPoolSize, o.HeartbeatRate, o.Queues.Limits)
+	}
+}

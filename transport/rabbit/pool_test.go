@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/transport"
 )
 
@@ -66,7 +67,7 @@ func TestClose(t *testing.T) {
 	if err := r.Publish(ctx, transport.ReplyAddress(q), transport.Message{Body: []byte("{}")}); !errors.Is(err, transport.ErrClosed) {
 		t.Errorf("Publish after Close: got %v, want ErrClosed", err)
 	}
-	if _, err := r.Listen(ctx, transport.Target{Topic: "t", Server: "s"}, 1); !errors.Is(err, transport.ErrClosed) {
+	if _, err := r.Listen(ctx, transport.Subscription{Topic: "t", Server: "s"}, 1); !errors.Is(err, transport.ErrClosed) {
 		t.Errorf("Listen after Close: got %v, want ErrClosed", err)
 	}
 	if _, _, err := r.ListenReplies(ctx, 1); !errors.Is(err, transport.ErrClosed) {
@@ -77,7 +78,7 @@ func TestClose(t *testing.T) {
 // TestCloseStopsRetries closes the transport under a publish that retries
 // forever: the publish ends at once with transport.ErrClosed.
 func TestCloseStopsRetries(t *testing.T) {
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	p.Refuse()
 	o := fastOptions()
 	o.PublishRetry, o.RetryInterval, o.IntervalMax = -1, time.Hour, time.Hour

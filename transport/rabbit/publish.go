@@ -48,6 +48,7 @@ func (r *Rabbit) Publish(ctx context.Context, to transport.Address, m transport.
 				label(to), attempt, strings.Join(tried, ", "), err)
 		}
 		delay := r.backoff(attempt)
+		r.stats.publishRetries.Add(1)
 		r.opts.Logger.Warn("rabbit: publish failed; retrying", "to", label(to), "attempt", attempt,
 			"host", h.Addr(), "retry_in", delay, "err", err)
 		if werr := r.wait(ctx, delay); werr != nil {
@@ -105,7 +106,7 @@ func (r *Rabbit) publishOnce(ctx context.Context, to transport.Address, mandator
 	if r.pool.isClosed() {
 		return h, transport.ErrClosed
 	}
-	return h, errors.New("rabbit: the broker refused the message (basic.nack)")
+	return h, fmt.Errorf("%w (basic.nack) published to %s", transport.ErrRefused, label(to))
 }
 
 // retryable tells failures of the connection, which another attempt may
@@ -114,6 +115,7 @@ func retryable(err error) bool {
 	var ae *amqp091.Error
 	switch {
 	case errors.Is(err, transport.ErrClosed), errors.Is(err, transport.ErrUnroutable), errors.Is(err, transport.ErrNoExchange),
+		errors.Is(err, transport.ErrRefused),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
 	case errors.As(err, &ae):

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/transport"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
@@ -89,6 +91,41 @@ func TestPublishUnroutable(t *testing.T) {
 	}
 }
 
+// TestPublishRefused: a message the broker nacks (its queue is full and
+// rejects publishes) fails after one attempt, even with retries forever:
+// another attempt would only be refused again.
+func TestPublishRefused(t *testing.T) {
+	c := rawConn(t)
+	q := unique("full")
+	ch := rawChannel(t, c)
+	if _, err := ch.QueueDeclare(q, false, false, false, false,
+		amqp091.Table{"x-max-length": int32(1), "x-overflow": "reject-publish"}); err != nil {
+		t.Fatal(err)
+	}
+	deleteLater(t, c, []string{q}, nil)
+	o := fastOptions()
+	o.PublishRetry = -1
+	var retries *atomic.Int64
+	o.Logger, retries = countLogs("rabbit: publish failed; retrying")
+	r := openRabbit(t, brokerURL(t), o)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	msg := transport.Message{Body: []byte("{}"), Mandatory: true}
+	if err := r.Publish(ctx, transport.ReplyAddress(q), msg); err != nil {
+		t.Fatalf("first message, into the empty queue: %v", err)
+	}
+	err := r.Publish(ctx, transport.ReplyAddress(q), msg)
+	if !errors.Is(err, transport.ErrRefused) {
+		t.Errorf("second message, into the full queue: got %v, want the broker's nack", err)
+	}
+	if n := retries.Load(); n != 0 {
+		t.Errorf("retries: got %d, want 0", n)
+	}
+	if n := depth(t, c, q); n != 1 {
+		t.Errorf("queue holds %d messages, want 1", n)
+	}
+}
+
 func TestPublishNoExchange(t *testing.T) {
 	c := rawConn(t)
 	q := testQueue(t, c)
@@ -118,7 +155,7 @@ func TestPublishExpiration(t *testing.T) {
 func TestPublishThroughOutage(t *testing.T) {
 	c := rawConn(t)
 	q := testQueue(t, c)
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	o := fastOptions()
 	log, retries := countLogs("rabbit: publish failed; retrying")
 	o.Logger, o.PublishRetry = log, -1
@@ -149,7 +186,7 @@ func TestPublishThroughOutage(t *testing.T) {
 }
 
 func TestPublishGivesUp(t *testing.T) {
-	p1, p2 := proxy(t), proxy(t)
+	p1, p2 := brokertest.Proxy(t), brokertest.Proxy(t)
 	p1.Refuse()
 	p2.Refuse()
 	u := brokerURL(t, p1.Addr(), p2.Addr())
@@ -172,7 +209,7 @@ func TestPublishGivesUp(t *testing.T) {
 }
 
 func TestPublishHonoursContext(t *testing.T) {
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	p.Refuse()
 	o := fastOptions()
 	o.PublishRetry = -1
@@ -190,7 +227,7 @@ func TestPublishHonoursContext(t *testing.T) {
 func TestPublishDetectsSilentBroker(t *testing.T) {
 	c := rawConn(t)
 	q := testQueue(t, c)
-	p := proxy(t)
+	p := brokertest.Proxy(t)
 	o := fastOptions()
 	o.Heartbeat, o.PublishRetry = 3*time.Second, 0
 	r := openRabbit(t, brokerURL(t, p.Addr()), o)

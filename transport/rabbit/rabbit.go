@@ -22,6 +22,7 @@ type Rabbit struct {
 	tls     *tls.Config
 	backoff func(attempt int) time.Duration // Backoff per round of hosts
 	pool    *pool
+	stats   counters
 }
 
 var _ transport.Transport = (*Rabbit)(nil)
@@ -50,18 +51,6 @@ func OpenRabbit(_ context.Context, u transport.URL, o Options) (*Rabbit, error) 
 		return openPubConn(ctx, d)
 	})
 	return r, nil
-}
-
-// Ping checks that a broker of the URL answers and accepts the
-// credentials, with one publishing connection (kept in the pool); Open
-// itself connects lazily, as oslo.messaging does.
-func (r *Rabbit) Ping(ctx context.Context) error {
-	c, _, err := r.pool.get(ctx)
-	if err != nil {
-		return fmt.Errorf("rabbit: cannot reach RabbitMQ at %s: %w", r.url, err)
-	}
-	r.pool.put(c)
-	return nil
 }
 
 // Close implements transport.Transport: it closes the publishing

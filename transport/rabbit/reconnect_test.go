@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rpcexec/rpcexec/internal/brokertest"
-	"github.com/rpcexec/rpcexec/internal/faultproxy"
 	"github.com/rpcexec/rpcexec/internal/syncbuf"
 	"github.com/rpcexec/rpcexec/poller"
 )
@@ -35,17 +34,6 @@ func (l *logs) mustContain(t *testing.T, texts ...string) {
 	}
 }
 
-// startProxy puts a fault proxy in front of the broker until t ends.
-func startProxy(t *testing.T) *faultproxy.Proxy {
-	t.Helper()
-	proxy, err := faultproxy.Start(brokertest.Addr(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
-	return proxy
-}
-
 // TestReconnectAfterCut: after the connection is cut, Poll reconnects by
 // itself; what was unsettled comes back redelivered on the new generation
 // with what was published meanwhile, and settling the old generation is
@@ -53,7 +41,7 @@ func startProxy(t *testing.T) *faultproxy.Proxy {
 func TestReconnectAfterCut(t *testing.T) {
 	r := newRabbit(t)
 	q := r.queue(t, nil)
-	proxy := startProxy(t)
+	proxy := brokertest.Proxy(t)
 	var log logs
 	p := testPoller(t, dial(via(t, r.url, proxy.Addr()), 0), declareQueue(q, nil),
 		consumeOptions{Prefetch: 10, RetryDelay: fastRetry, Logger: log.logger()})
@@ -93,7 +81,7 @@ func TestReconnectAfterCut(t *testing.T) {
 func TestGiveUp(t *testing.T) {
 	r := newRabbit(t)
 	q := r.queue(t, nil)
-	proxy := startProxy(t)
+	proxy := brokertest.Proxy(t)
 	var calls int
 	var last error
 	connect := dial(via(t, r.url, proxy.Addr()), 0)
@@ -164,7 +152,7 @@ func TestConsumerCancelled(t *testing.T) {
 func TestCloseStopsAttempt(t *testing.T) {
 	r := newRabbit(t)
 	q := r.queue(t, nil)
-	proxy := startProxy(t)
+	proxy := brokertest.Proxy(t)
 	p := testPoller(t, dial(via(t, r.url, proxy.Addr()), 0), declareQueue(q, nil), consumeOptions{Prefetch: 1, RetryDelay: fastRetry})
 	proxy.Silence()
 	proxy.Cut()

@@ -102,7 +102,7 @@ func TestTLSVerifies(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The HTTPS server never answers the AMQP header: give up soon.
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // a loaded machine under -race
 			defer cancel()
 			_, _, err = newDialer(u, fastOptions(), c, "test").dial(ctx)
 			if err == nil {

@@ -1,7 +1,9 @@
 """An oslo.messaging client of `loadgen rpc-server`, for cmd/loadgen's
 interop test.
 
-Usage: sim_client.py TRANSPORT_URL TOPIC SERVER VERSION
+Usage: sim_client.py TRANSPORT_URL TOPIC SERVER VERSION [CONFIG_FILE...]
+The configuration files (a service's nova.conf, say) are read as the
+service reads them; TRANSPORT_URL overrides their transport_url.
 Prints one JSON line per step: {"step": name, "result": value} or
 {"step": name, "error": class, "message": first line of the text}.
 """
@@ -30,7 +32,7 @@ def step(name, fn):
 def main():
     url, topic, server, version = sys.argv[1:5]
     conf = cfg.CONF  # oslo registers some options (metrics) on the global CONF only
-    conf([])
+    conf([arg for f in sys.argv[5:] for arg in ("--config-file", f)])
     transport = om.get_rpc_transport(conf, url=url)
     client = om.get_rpc_client(transport, om.Target(topic=topic, version=version), timeout=30)
     ctxt = {"request_id": "req-sim-1"}
