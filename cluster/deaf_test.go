@@ -3,7 +3,6 @@ package cluster_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,17 +11,6 @@ import (
 	"github.com/rpcexec/rpcexec/executor"
 	"github.com/rpcexec/rpcexec/internal/clustertest"
 )
-
-// knownBugsEnv, set to 1, runs the tests of known bugs, which fail until
-// the bug is fixed.
-const knownBugsEnv = "RPCEXEC_KNOWN_BUGS"
-
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv(knownBugsEnv) != "1" {
-		t.Skip("known bug, fails until fixed: " + what + "; set " + knownBugsEnv + "=1 to run it")
-	}
-}
 
 // TestQueueGoneWithoutCancel: when the broker loses the record of a queue
 // that a poller consumes without cancelling its consumer, the poller finds
@@ -41,10 +29,10 @@ func knownBug(t *testing.T, what string) {
 // clean-up does it (rabbit_amqqueue:internal_delete), which leaves the
 // consumer in exactly that state, every time.
 //
-// Today the poller never finds out: the client's calls all time out, the
-// server receives no fanout casts.
+// The session's verify (transport/rabbit/verify.go) finds the queue gone
+// within a heartbeat check interval; without it the client's calls all
+// time out and the server receives no fanout casts.
 func TestQueueGoneWithoutCancel(t *testing.T) {
-	knownBug(t, "a queue deleted without basic.cancel leaves its poller deaf")
 	c := clustertest.Get(t)
 	const recoverWithin = 30 * time.Second
 	url := nodesURL(t, c, quorum, 3, 1, 2)

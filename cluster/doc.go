@@ -34,9 +34,4 @@
 //
 // Everything a test starts it stops: goleak checks the test binary at the
 // end, and child processes are killed if a test fails before stopping them.
-//
-// # Known bugs
-//
-// A test of a bug not fixed yet skips saying so; RPCEXEC_KNOWN_BUGS=1 runs
-// it, and it fails until the bug is fixed (deaf_test.go).
 package cluster

@@ -32,9 +32,10 @@ var errReplyQueueGone = errors.New("request: the caller's reply queue does not e
 // message's time to live, which its sender sets, and a sender naming a
 // queue that does not exist with a TTL of days would otherwise hold an
 // executor slot for days. A queue still missing then is remembered for a
-// while (obsolete) and later replies to it are dropped at once, so a
-// sender naming queues that do not exist costs one wait per queue, not
-// one per message. Failures that another attempt would only repeat (the
+// while (obsolete) and later replies to it get one attempt each, no wait,
+// so a sender naming queues that do not exist costs one wait per queue,
+// not one per message, while a caller whose queue comes back (after a
+// failover) gets its replies again at once. Failures that another attempt would only repeat (the
 // broker refuses the message, the transport closed) end at once.
 type replier struct {
 	pub        Publisher
@@ -45,12 +46,12 @@ type replier struct {
 // send publishes body, an encoded reply, to queue, retrying as described
 // until deadline or ctx ends.
 func (p *replier) send(ctx context.Context, queue string, body []byte, deadline time.Time) error {
-	if p.obsolete.has(queue, time.Now()) {
-		return fmt.Errorf("%w: %q was missing until an earlier reply's deadline; dropped", errReplyQueueGone, queue)
-	}
 	parent := ctx
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	if p.obsolete.has(queue, time.Now()) {
+		return p.sendOnce(ctx, queue, body)
+	}
 	missing := ctx // how long to wait for a missing queue
 	if p.missingFor > 0 {
 		var cancelMissing context.CancelFunc
@@ -80,6 +81,21 @@ func (p *replier) send(ctx context.Context, queue string, body []byte, deadline 
 			return fmt.Errorf("%w: %q, until an earlier reply's deadline: %w", errReplyQueueGone, queue, err)
 		}
 	}
+}
+
+// sendOnce makes one attempt to reply to an obsolete queue, without
+// waiting for it: a queue that is back (its caller's consumer reconnected
+// and declared it again, after a failover) is obsolete no more; one still
+// missing costs one publish the broker answers at once.
+func (p *replier) sendOnce(ctx context.Context, queue string, body []byte) error {
+	err := p.publishBody(ctx, queue, body)
+	switch {
+	case err == nil:
+		p.obsolete.forget(queue)
+	case errors.Is(err, transport.ErrUnroutable):
+		err = fmt.Errorf("%w: %q, missing until an earlier reply's deadline and still: %w", errReplyQueueGone, queue, err)
+	}
+	return err
 }
 
 // publish makes one attempt to send r to queue.
@@ -114,6 +130,16 @@ func (o *obsoleteQueues) has(queue string, now time.Time) bool {
 	defer o.mu.Unlock()
 	t, ok := o.until[queue]
 	return ok && now.Before(t)
+}
+
+// forget drops queue, which is back.
+func (o *obsoleteQueues) forget(queue string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.until[queue]; ok {
+		delete(o.until, queue)
+		o.order = slices.DeleteFunc(o.order, func(q string) bool { return q == queue })
+	}
 }
 
 func (o *obsoleteQueues) add(queue string, now time.Time) {

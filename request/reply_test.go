@@ -85,8 +85,9 @@ func encodedReply(t *testing.T) []byte {
 
 // TestReplyMissingQueueUntilDeadline: a reply to a queue that is missing is
 // tried every 250 ms until the caller's deadline, then the queue is
-// remembered as obsolete: the next reply to it is dropped without a
-// publish, while other queues are still tried.
+// remembered as obsolete: the next reply to it gets one attempt, no wait,
+// while other queues are still tried; once the queue is back a reply is
+// delivered and the queue obsolete no more.
 func TestReplyMissingQueueUntilDeadline(t *testing.T) {
 	pub := &fakePublisher{fail: func(_ int, to transport.Address) error {
 		if to.RoutingKey == "reply_gone" {
@@ -117,12 +118,30 @@ func TestReplyMissingQueueUntilDeadline(t *testing.T) {
 	if !errors.Is(err, errReplyQueueGone) {
 		t.Errorf("second reply to the obsolete queue: got %v, want errReplyQueueGone", err)
 	}
-	if n := pub.attempts() - before; n != 0 {
-		t.Errorf("second reply to the obsolete queue: %d publishes, want 0 (dropped at once)", n)
+	if n := pub.attempts() - before; n != 1 {
+		t.Errorf("second reply to the obsolete queue: %d publishes, want 1 (one attempt, no wait)", n)
 	}
 
 	if err := p.send(context.Background(), "reply_ok", encodedReply(t), time.Now().Add(time.Minute)); err != nil {
 		t.Errorf("reply to another queue: got %v, want nil", err)
+	}
+}
+
+// TestReplyObsoleteQueueBack: a reply to an obsolete queue that is back
+// (its caller reconnected and declared it again) is delivered, and the
+// queue is obsolete no more.
+func TestReplyObsoleteQueueBack(t *testing.T) {
+	pub := &fakePublisher{fail: func(int, transport.Address) error { return nil }}
+	p := &replier{pub: pub}
+	p.obsolete.add("reply_back", time.Now())
+	if err := p.send(context.Background(), "reply_back", encodedReply(t), time.Now().Add(time.Minute)); err != nil {
+		t.Fatalf("reply to a queue that is back: got %v, want it delivered", err)
+	}
+	if p.obsolete.has("reply_back", time.Now()) {
+		t.Errorf("reply_back still obsolete after a reply to it was delivered")
+	}
+	if len(p.obsolete.order) != 0 {
+		t.Errorf("obsolete order still holds %v", p.obsolete.order)
 	}
 }
 

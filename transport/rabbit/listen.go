@@ -75,7 +75,7 @@ func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queu
 	// conflict gets the advice the broker's answer alone allows.
 	look := func(queue string) queueKind { return probe(ctx, d, queue) }
 	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries,
-		Silence: r.opts.silence(), Logger: r.opts.Logger}
+		Silence: r.opts.silence(), Verify: r.opts.checkInterval(), Logger: r.opts.Logger}
 	var tried []string
 	for attempt := 1; ; attempt++ {
 		p, err := startPoller(ctx, connect, declarer(qs, r.opts, look), o)
