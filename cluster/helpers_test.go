@@ -18,6 +18,7 @@ import (
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/dispatch"
 	"github.com/rpcexec/rpcexec/executor"
+	"github.com/rpcexec/rpcexec/internal/brokertest"
 	"github.com/rpcexec/rpcexec/internal/clustertest"
 	"github.com/rpcexec/rpcexec/internal/syncbuf"
 	"github.com/rpcexec/rpcexec/wire"
@@ -100,23 +101,7 @@ func newTopic(t *testing.T, c *clustertest.Cluster, servers ...string) string {
 func deleteQueues(t *testing.T, c *clustertest.Cluster, queues ...string) {
 	var errs []string
 	for n := 1; n <= c.Nodes(); n++ {
-		err := func() error {
-			conn, err := amqp091.Dial(c.NodeURL(n))
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			ch, err := conn.Channel()
-			if err != nil {
-				return err
-			}
-			for _, q := range queues {
-				if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-					return err
-				}
-			}
-			return nil
-		}()
+		err := brokertest.DeleteQueues(c.NodeURL(n), queues...)
 		if err == nil {
 			return
 		}
