@@ -17,11 +17,17 @@ import (
 )
 
 // callEnvelope is a call's body with the given inner message, addressed to
-// replyQ.
-func callEnvelope(inner map[string]any, replyQ string) []byte {
+// replyQ, then changed by edits (which may remove or spoil the routing).
+func callEnvelope(inner map[string]any, replyQ string, edits ...func(inner map[string]any)) []byte {
 	inner["_msg_id"] = "m-" + wire.NewID()
 	inner["_reply_q"] = replyQ
-	msg, _ := json.Marshal(inner)
+	for _, edit := range edits {
+		edit(inner)
+	}
+	msg, err := json.Marshal(inner)
+	if err != nil {
+		panic(err) // a mistake in the test
+	}
 	return wire.Seal(msg)
 }
 
@@ -122,7 +128,7 @@ func TestPoisonRejectedAfterMaxDeliveries(t *testing.T) {
 	// Declare the topology as a server would, then deliver and requeue the
 	// message three times, as three crashed servers would have.
 	tr := memory.NewTransport(bus)
-	p, err := tr.Listen(context.Background(), transport.Target{Exchange: "openstack", Topic: "test", Server: "crashed"}, 1)
+	p, err := tr.Listen(context.Background(), transport.Subscription{Exchange: "openstack", Topic: "test", Server: "crashed"}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func NewClient(cfg Config, target Target, opts ...ClientOption) (*Client, error)
 	cfg.logNotes()
 	c := &Client{cfg: cfg, target: target, timeout: cfg.RPCResponseTimeout.Std(), shared: newClientShared(cfg)}
 	for _, o := range opts {
-		o(c.shared)
+		o(c)
 	}
 	return c, nil
 }

@@ -82,7 +82,8 @@ type ClientInterceptor func(ctx context.Context, call *ClientCall, next ClientIn
 // WithClientInterceptors runs interceptors around every call and cast,
 // the first outermost. Later options add inner interceptors.
 func WithClientInterceptors(interceptors ...ClientInterceptor) ClientOption {
-	return func(s *clientShared) {
+	return func(c *Client) {
+		s := c.shared
 		for _, ic := range interceptors {
 			if ic == nil {
 				continue

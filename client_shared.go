@@ -11,13 +11,14 @@ import (
 	"github.com/rpcexec/rpcexec/wire"
 )
 
-// ClientOption adjusts what a client and its prepared copies share.
-type ClientOption func(*clientShared)
+// ClientOption adjusts a new client, and so the clients Prepare makes of
+// it, which share its transport, reply queue and interceptors.
+type ClientOption func(*Client)
 
 // WithClientTransport makes the client use tr, which stays open after the
 // client closes, instead of opening its own from Config.TransportURL.
 func WithClientTransport(tr transport.Transport) ClientOption {
-	return func(s *clientShared) { s.tr = tr }
+	return func(c *Client) { c.shared.tr = tr }
 }
 
 // clientShared is the state a client and the clients Prepare makes of it

@@ -261,3 +261,25 @@ func (r *logRecorder) count(substr string) int {
 	}
 	return n
 }
+
+// mark is how many records have been logged so far, for since.
+func (r *logRecorder) mark() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.lines)
+}
+
+// since returns the lines logged after mark returned n, at level or above
+// (their level is the line's second word).
+func (r *logRecorder) since(n int, level slog.Level) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, l := range r.lines[n:] {
+		var lv slog.Level
+		if f := strings.Fields(l); len(f) > 1 && lv.UnmarshalText([]byte(f[1])) == nil && lv >= level {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -14,10 +14,10 @@ type Target struct {
 	Fanout    bool   // casts go to every server of the topic
 }
 
-func (t Target) transport(cfg *Config) transport.Target {
+func (t Target) transport(cfg *Config) transport.Subscription {
 	exchange := t.Exchange
 	if exchange == "" {
 		exchange = cfg.ControlExchange
 	}
-	return transport.Target{Exchange: exchange, Topic: t.Topic, Server: t.Server}
+	return transport.Subscription{Exchange: exchange, Topic: t.Topic, Server: t.Server}
 }

@@ -73,7 +73,7 @@ func benchClient(b *testing.B, url string, callers int) {
 		}
 	}()
 	e.remember(e.topicQueues()[:2]...)
-	p, err := e.tr.Listen(b.Context(), transport.Target{Exchange: e.exchange, Topic: e.topic, Server: serverName(0)}, e.cfg.QoS())
+	p, err := e.tr.Listen(b.Context(), transport.Subscription{Exchange: e.exchange, Topic: e.topic, Server: serverName(0)}, e.cfg.QoS())
 	if err != nil {
 		b.Fatal(err)
 	}

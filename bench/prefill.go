@@ -17,7 +17,7 @@ import (
 // goroutine empties, as the caller would; stop ends it and waits for it.
 func (r *run) fill(ctx context.Context) (stop func(), err error) {
 	e := r.e
-	p, err := e.tr.Listen(ctx, transport.Target{Exchange: e.exchange, Topic: e.topic, Server: serverName(0)}, 1)
+	p, err := e.tr.Listen(ctx, transport.Subscription{Exchange: e.exchange, Topic: e.topic, Server: serverName(0)}, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -89,7 +89,7 @@ type recording struct {
 // ownQueue is a poller that deletes a queue of its own when it closes.
 type ownQueue interface{ OwnQueue() string }
 
-func (t recording) Listen(ctx context.Context, target transport.Target, prefetch int) (poller.Poller, error) {
+func (t recording) Listen(ctx context.Context, target transport.Subscription, prefetch int) (poller.Poller, error) {
 	p, err := t.Transport.Listen(ctx, target, prefetch)
 	if q, ok := p.(ownQueue); ok && err == nil {
 		t.e.remember(q.OwnQueue())

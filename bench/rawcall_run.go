@@ -49,7 +49,7 @@ func (r *run) rawCalls(ctx context.Context) (res Result, err error) {
 			return Result{}, err
 		}
 		servers = append(servers, s)
-		qs := transport.ServerQueues(transport.Target{Exchange: e.exchange, Topic: e.topic, Server: serverName(i)},
+		qs := transport.ServerQueues(transport.Subscription{Exchange: e.exchange, Topic: e.topic, Server: serverName(i)},
 			transport.FanoutQueueName(e.topic), queueFlags(&e.cfg))
 		for _, q := range qs {
 			e.remember(q.Name)

@@ -3,6 +3,7 @@ package request
 import (
 	"context"
 	"hash/maphash"
+	"math"
 	"slices"
 	"sync"
 )
@@ -44,16 +45,19 @@ type Dedup struct {
 type idKey [2]uint64
 
 type entry struct {
-	running bool // a delivery of the id runs
-	// waiters are copies waiting for that delivery to end; they hold the
-	// entry, which is not evicted (and reused) while they do.
-	waiters int
-	// ended is made by the first copy to wait, and closed when the running
-	// delivery ends: a delivery nobody waits for costs no channel.
+	// ended is made by the first copy to wait for the running delivery,
+	// and closed when that delivery ends: a delivery nobody waits for
+	// costs no channel.
 	ended      chan struct{}
-	done       bool // a delivery was handled and acknowledged
-	deliveries int  // deliveries of the id seen by this process
+	waiters    int32 // copies waiting in begin for the running delivery to end
+	deliveries int32 // deliveries of the id seen by this process
+	running    bool  // a delivery of the id runs
+	done       bool  // a delivery was handled and acknowledged
 }
+
+// inProgress reports whether e must stay remembered: a delivery runs, or
+// copies waiting for one have not yet taken their turn.
+func (e *entry) inProgress() bool { return e.running || e.waiters > 0 }
 
 // NewDedup returns a Dedup remembering up to size ids; size ≤ 0 disables
 // deduplication (every delivery runs).
@@ -95,32 +99,35 @@ func (d *Dedup) begin(ctx context.Context, id string, maxDeliveries int) (verdic
 	k := d.key(id)
 	d.mu.Lock()
 	e := d.lookup(k)
-	e.deliveries++
+	if e.deliveries < math.MaxInt32 {
+		e.deliveries++
+	}
 	for e.running {
+		// Counted as waiting, e stays remembered until this copy has
+		// looked at it again: evicted in between, its outcome would be
+		// lost and this copy would run beside the next one.
 		if e.ended == nil {
 			e.ended = make(chan struct{})
 		}
 		wait := e.ended
 		e.waiters++
 		d.mu.Unlock()
-		var err error
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			err = ctx.Err()
+			d.mu.Lock()
+			e.waiters--
+			d.mu.Unlock()
+			return runIt, claim{}, ctx.Err()
 		}
 		d.mu.Lock()
 		e.waiters--
-		if err != nil {
-			d.mu.Unlock()
-			return runIt, claim{}, err
-		}
 	}
 	defer d.mu.Unlock()
 	switch {
 	case e.done:
 		return duplicate, claim{}, nil
-	case maxDeliveries > 0 && e.deliveries > maxDeliveries:
+	case maxDeliveries > 0 && int(e.deliveries) > maxDeliveries:
 		return poison, claim{}, nil
 	}
 	e.running = true
@@ -136,6 +143,11 @@ func (c claim) end(acked bool) {
 	}
 	c.d.mu.Lock()
 	defer c.d.mu.Unlock()
+	c.release(acked)
+}
+
+// release is end with mu held.
+func (c claim) release(acked bool) {
 	c.e.done = c.e.done || acked
 	c.e.running = false
 	if c.e.ended != nil {
@@ -160,7 +172,7 @@ func (d *Dedup) lookup(k idKey) *entry {
 		d.ring = slices.Insert(d.ring, d.next, idKey{})
 		d.used++
 	}
-	e := d.spare
+	e := d.spare // the entry evicted just now, if any: nothing refers to it
 	if e == nil {
 		e = &entry{}
 	} else {
@@ -174,12 +186,13 @@ func (d *Dedup) lookup(k idKey) *entry {
 }
 
 // evict frees the slot at d.next in a full ring: the oldest entry goes,
-// unless it is in progress, when it stays as the newest and the next oldest
-// is tried. It reports false when every entry is in progress.
+// unless it is in progress (running, or with copies waiting), when it is
+// passed over and the next oldest is tried. It reports false when every
+// entry is in progress.
 func (d *Dedup) evict() bool {
 	for range len(d.ring) {
 		old := d.ring[d.next]
-		if e := d.entries[old]; !e.running && e.waiters == 0 {
+		if e := d.entries[old]; !e.inProgress() {
 			delete(d.entries, old)
 			d.spare = e
 			return true

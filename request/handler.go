@@ -35,7 +35,9 @@ type Options struct {
 	// deduplication.
 	DedupSize int
 	// ReplyTimeout bounds reply retries for a request without a deadline
-	// of its own (rpc_response_timeout).
+	// of its own (rpc_response_timeout), and how long any reply waits for
+	// a reply queue that is missing: a request's deadline comes from its
+	// time to live, which the sender sets.
 	ReplyTimeout time.Duration
 	// SendTracebacks sends the Go stack of an endpoint panic to the caller
 	// as the failure's traceback; otherwise only the server logs it.
@@ -71,7 +73,7 @@ func New(o Options) (*Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Handler{o: o, dedup: NewDedup(o.DedupSize), replier: replier{pub: o.Publisher}}, nil
+	return &Handler{o: o, dedup: NewDedup(o.DedupSize), replier: replier{pub: o.Publisher, missingFor: o.ReplyTimeout}}, nil
 }
 
 // Handle implements listener.Handler: HandleDeferred, waiting for its
@@ -148,7 +150,7 @@ func (h *Handler) HandleDeferred(ctx context.Context, m *poller.Message, finish 
 }
 
 func poisonReason(method string, n, limit int) string {
-	return fmt.Sprintf("%q delivered %d times, over max_deliveries %d: rejected as poison", method, n, limit)
+	return fmt.Sprintf("%.255q delivered %d times, over max_deliveries %d: rejected as poison", method, n, limit)
 }
 
 // serve dispatches req under its call monitor and replies to a call; the
@@ -225,17 +227,19 @@ func (h *Handler) logFailure(ctx context.Context, req *wire.Request, err error) 
 	h.o.Logger.Info("rpcexec: request failed", attrs...)
 }
 
-// refuse logs a message the server will not handle and, when to names a
-// caller, answers with the reason instead of leaving it to time out.
+// refuse answers a message the server will not handle, when to names a
+// caller, with the reason instead of leaving it to time out, and logs one
+// line saying why and whether that answer was delivered.
 func (h *Handler) refuse(ctx context.Context, m *poller.Message, to *wire.Request, reason string) {
-	h.o.Logger.Warn("rpcexec: refused a message", "queue", m.Queue, "bytes", len(m.Body),
-		"redelivered", m.Redelivered, "reason", reason)
-	if to == nil {
-		return
+	attrs := []any{"queue", m.Queue, "bytes", len(m.Body), "redelivered", m.Redelivered, "reason", reason}
+	if to != nil {
+		failure := &dispatch.Error{Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason}}
+		err := h.reply(ctx, to, nil, failure, h.deadline(m))
+		attrs = append(attrs, "reply_q", to.ReplyQ, "answered", err == nil)
+		if err != nil {
+			h.stats.replyFailures.Add(1)
+			attrs = append(attrs, "reply_err", err)
+		}
 	}
-	failure := &dispatch.Error{Class: "ValueError", Module: dispatch.BuiltinsModule, Message: reason, Args: []any{reason}}
-	if err := h.reply(ctx, to, nil, failure, h.deadline(m)); err != nil {
-		h.stats.replyFailures.Add(1)
-		h.o.Logger.Warn("rpcexec: refusal not delivered", "reply_q", to.ReplyQ, "err", err)
-	}
+	h.o.Logger.Warn("rpcexec: refused a message", attrs...)
 }

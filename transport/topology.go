@@ -68,7 +68,7 @@ type QueueFlags struct {
 // arguments are oslo's exactly: the topic queues are shared with oslo
 // services, and a queue declared again with other flags is a channel error.
 // fanoutQueue names the server's own fanout queue (see FanoutQueueName).
-func ServerQueues(t Target, fanoutQueue string, f QueueFlags) []Queue {
+func ServerQueues(t Subscription, fanoutQueue string, f QueueFlags) []Queue {
 	// Quorum queues are durable whatever amqp_durable_queues says (oslo's
 	// Connection.durable), and with them the control exchange.
 	durable := f.Durable || f.Quorum

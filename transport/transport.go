@@ -28,27 +28,28 @@ var (
 // DefaultExchange is oslo.messaging's default control_exchange.
 const DefaultExchange = "openstack"
 
-// Target names what an RPC server consumes, as oslo.messaging's Target does.
-type Target struct {
+// Subscription is what an RPC server consumes: its topic's queues and its
+// own on a control exchange (the transport's view of rpcexec.Target).
+type Subscription struct {
 	Exchange string // the control exchange; DefaultExchange when empty
 	Topic    string
 	Server   string // this server's name: its <topic>.<server> and fanout queues
 }
 
-// ErrInvalidTarget is wrapped by Target.Validate's errors.
-var ErrInvalidTarget = errors.New("transport: invalid target")
+// ErrInvalidSubscription is wrapped by Subscription.Validate's errors.
+var ErrInvalidSubscription = errors.New("transport: invalid subscription")
 
 // Validate checks that t names what a server consumes.
-func (t Target) Validate() error {
+func (t Subscription) Validate() error {
 	if t.Topic == "" || t.Server == "" {
 		return fmt.Errorf("%w: a server target needs Topic and Server, got topic %q server %q",
-			ErrInvalidTarget, t.Topic, t.Server)
+			ErrInvalidSubscription, t.Topic, t.Server)
 	}
 	return nil
 }
 
 // exchange is t's control exchange.
-func (t Target) exchange() string {
+func (t Subscription) exchange() string {
 	if t.Exchange == "" {
 		return DefaultExchange
 	}
@@ -98,7 +99,7 @@ type Transport interface {
 	// Listen declares t's queues and bindings (<topic>, <topic>.<server>
 	// and a fanout queue) and returns a Poller consuming all three, each
 	// consumer with prefetch unsettled messages at most.
-	Listen(ctx context.Context, t Target, prefetch int) (poller.Poller, error)
+	Listen(ctx context.Context, t Subscription, prefetch int) (poller.Poller, error)
 	// ListenReplies declares a fresh reply queue and returns its name and a
 	// Poller consuming it.
 	ListenReplies(ctx context.Context, prefetch int) (queue string, p poller.Poller, err error)

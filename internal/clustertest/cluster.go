@@ -88,6 +88,18 @@ func (c *Cluster) StartNode(t testing.TB, i int) {
 	}
 }
 
+// StartAll starts every node that is not running, all at once, and waits
+// until all have booted. After stopping the whole cluster, use it rather
+// than StartNode node by node: a booting node may wait for the others (for
+// Mnesia's tables, or for the outcome of a transaction they took part in
+// when they stopped), so starting them in turn can hang until the timeout.
+func (c *Cluster) StartAll(t testing.TB) {
+	t.Helper()
+	if _, err := c.script.run("start-all"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // WaitNodeUp waits until node i has booted, failing the test after
 // RPCEXEC_CLUSTER_TIMEOUT (300 s by default) or if the node is not running.
 func (c *Cluster) WaitNodeUp(t testing.TB, i int) {
@@ -108,4 +120,18 @@ func (c *Cluster) Running(t testing.TB, i int) []string {
 		t.Fatal(err)
 	}
 	return strings.Fields(out)
+}
+
+// Ctl runs rabbitmqctl on node i (rabbitmqctl -n NODE args...) as the
+// nodes' user and returns its standard output, for what AMQP cannot do:
+// policies (set_policy, clear_policy), queue types (list_queues name type).
+// Pass -q to leave out rabbitmqctl's banner. Node i must be running.
+func (c *Cluster) Ctl(t testing.TB, i int, args ...string) string {
+	t.Helper()
+	c.index(i)
+	out, err := c.script.ctl(i, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,10 @@ func TestQuorumQueueSurvivesNodeStop(t *testing.T) {
 			t.Errorf("deleting %s: %v", queue, err)
 		}
 	})
+	// Ctl runs rabbitmqctl, here on another node than the one declaring.
+	if out := c.Ctl(t, 2, "-q", "list_queues", "name", "type"); !strings.Contains(out, queue+"\tquorum") {
+		t.Errorf("rabbitmqctl -n %s list_queues name type: got %q, want a line %q", c.NodeName(2), out, queue+"\tquorum")
+	}
 	publish(ctx, t, ch1, queue, "before")
 
 	c.StopNode(t, 1)

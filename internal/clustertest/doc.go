@@ -4,9 +4,9 @@
 //
 // The nodes are made by scripts/rabbit-cluster, which owns how a node is
 // started, stopped and joined; this package only drives it (up, down,
-// stop-node, kill-node, start-node, wait-node, running, own) and reads the
-// URLs the script records in DIR/cluster.env. There is one copy of that
-// logic, in bash, usable by people and by tests alike.
+// stop-node, kill-node, start-node, start-all, wait-node, running, ctl,
+// own) and reads the URLs the script records in DIR/cluster.env. There is
+// one copy of that logic, in bash, usable by people and by tests alike.
 //
 // # Environment
 //

@@ -51,16 +51,26 @@ func findScript() (string, error) {
 // output. Errors carry its standard error, which says what failed and shows
 // the failing node's logs.
 func (s script) run(args ...string) (string, error) {
+	return s.exec(append(args[:len(args):len(args)], s.dir))
+}
+
+// ctl runs rabbitmqctl args on node i: `ctl N DIR ARGS...`.
+func (s script) ctl(i int, args ...string) (string, error) {
+	return s.exec(append([]string{"ctl", strconv.Itoa(i), s.dir}, args...))
+}
+
+// exec runs the script with argv.
+func (s script) exec(argv []string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), scriptBackstop)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, s.path, append(args, s.dir)...)
+	cmd := exec.CommandContext(ctx, s.path, argv...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// A process that kept an output pipe open must not hang Wait.
 	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("clustertest: %s %s %s: %w\n%s",
-			scriptPath, strings.Join(args, " "), s.dir, err, strings.TrimSpace(stderr.String()))
+		return stdout.String(), fmt.Errorf("clustertest: %s %s: %w\n%s",
+			scriptPath, strings.Join(argv, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
 }

@@ -49,7 +49,7 @@ func NewTransport(bus *Bus) *Transport { return &Transport{bus: bus} }
 // Listen implements transport.Transport with the same queues as on
 // RabbitMQ. The fanout queue is deleted with its consumer, since nothing
 // can consume it again.
-func (m *Transport) Listen(_ context.Context, t transport.Target, prefetch int) (poller.Poller, error) {
+func (m *Transport) Listen(_ context.Context, t transport.Subscription, prefetch int) (poller.Poller, error) {
 	if m.closed.Load() {
 		return nil, transport.ErrClosed
 	}

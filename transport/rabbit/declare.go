@@ -7,10 +7,13 @@ import (
 )
 
 // declarer returns what a consumer runs on every (re)connect: it declares
-// qs and returns their names to consume.
-func declarer(qs []transport.Queue, o Options) func(ch *amqp091.Channel) ([]string, error) {
+// qs and returns their names to consume. When the broker refuses a
+// declaration for durability, look (when not nil) is asked what the first
+// queue, the topic queue, is, so the error can name the option to change.
+func declarer(qs []transport.Queue, o Options, look func(queue string) queueKind) func(ch *amqp091.Channel) ([]string, error) {
 	return func(ch *amqp091.Channel) ([]string, error) {
 		if err := declare(ch, qs, o); err != nil {
+			sharpen(err, qs[0].Name, o, look)
 			return nil, err
 		}
 		names := make([]string, len(qs))

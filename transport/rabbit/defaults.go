@@ -71,9 +71,20 @@ func DefaultOptions() Options {
 // (see brokerHeartbeat), and never under 3/4 of the threshold, well above
 // the half threshold a live broker may stay quiet; 0 without heartbeats.
 func (o Options) silence() time.Duration {
-	interval, err := heartbeat.Interval(o.Heartbeat, o.HeartbeatRate)
-	if err != nil || interval == 0 {
+	interval := o.checkInterval()
+	if interval == 0 {
 		return 0
 	}
 	return max(o.Heartbeat-interval, o.Heartbeat*3/4)
+}
+
+// checkInterval is the listener's heartbeat check interval,
+// threshold/rate/2; 0 without heartbeats. A consumer verifies its queues
+// as often.
+func (o Options) checkInterval() time.Duration {
+	interval, err := heartbeat.Interval(o.Heartbeat, o.HeartbeatRate)
+	if err != nil {
+		return 0
+	}
+	return interval
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rpcexec/rpcexec/transport"
@@ -16,7 +19,7 @@ import (
 // declared again under that name after every reconnect; closing the
 // poller deletes it, as oslo does, rather than let it gather fanout
 // messages until it expires.
-func (r *Rabbit) Listen(ctx context.Context, t transport.Target, prefetch int) (poller.Poller, error) {
+func (r *Rabbit) Listen(ctx context.Context, t transport.Subscription, prefetch int) (poller.Poller, error) {
 	if r.pool.isClosed() {
 		return nil, transport.ErrClosed
 	}
@@ -50,14 +53,32 @@ func (r *Rabbit) ListenReplies(ctx context.Context, prefetch int) (string, polle
 // listen starts a poller on a connection of its own that declares qs on
 // every (re)connect. newPoller makes one attempt at first; listen
 // retries it like a reconnect (next host, Backoff per round of hosts, up
-// to MaxRetries, as long as ctx lasts), as oslo's server start waits for its broker. An
-// error about the declarations themselves is returned at once.
+// to MaxRetries, as long as ctx lasts), as oslo's server start waits for
+// its broker, and logs each failure with the host it tried and every host
+// tried so far. An error about the declarations themselves is returned at
+// once; for a durability conflict, which the broker's answer alone does
+// not settle, the advice says what the first queue (the topic queue)
+// turned out to be.
 func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queue, prefetch int) (*Poller, error) {
 	d := newDialer(r.url, r.opts, r.tls, purpose)
+	var last atomic.Pointer[string] // the host of the latest attempt; reconnects use connect too
+	connect := func(ctx context.Context) (*link, error) {
+		c, h, err := d.dial(ctx)
+		addr := h.String()
+		last.Store(&addr)
+		if err != nil {
+			return nil, fmt.Errorf("rabbit: connect to %s: %w", addr, err)
+		}
+		return c, nil
+	}
+	// A probe under ctx: after a reconnect, when ctx may have ended, a
+	// conflict gets the advice the broker's answer alone allows.
+	look := func(queue string) queueKind { return probe(ctx, d, queue) }
 	o := consumeOptions{Prefetch: prefetch, RetryDelay: r.backoff, MaxRetries: r.opts.MaxRetries,
-		Silence: r.opts.silence(), Logger: r.opts.Logger}
+		Silence: r.opts.silence(), Verify: r.opts.checkInterval(), Logger: r.opts.Logger}
+	var tried []string
 	for attempt := 1; ; attempt++ {
-		p, err := startPoller(ctx, d.connector(), declarer(qs, r.opts), o)
+		p, err := startPoller(ctx, connect, declarer(qs, r.opts, look), o)
 		if err == nil {
 			return p, nil
 		}
@@ -65,11 +86,19 @@ func (r *Rabbit) listen(ctx context.Context, purpose string, qs []transport.Queu
 			(r.opts.MaxRetries > 0 && attempt > r.opts.MaxRetries) {
 			return nil, err
 		}
+		host := ""
+		if h := last.Load(); h != nil {
+			host = *h
+		}
+		if host != "" && !slices.Contains(tried, host) {
+			tried = append(tried, host)
+		}
 		delay := r.backoff(attempt)
 		r.opts.Logger.Warn("rabbit: cannot listen yet; retrying", "purpose", purpose, "attempt", attempt,
-			"retry_in", delay, "err", err)
+			"host", host, "hosts_tried", strings.Join(tried, ", "), "retry_in", delay, "err", err)
 		if werr := r.wait(ctx, delay); werr != nil {
-			return nil, fmt.Errorf("%w; last error: %w", werr, err)
+			return nil, fmt.Errorf("%w after %d attempts (hosts tried: %s); last error: %w",
+				werr, attempt, strings.Join(tried, ", "), err)
 		}
 	}
 }

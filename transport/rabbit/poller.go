@@ -47,7 +47,7 @@ func startPoller(ctx context.Context, connect connector, declare declarerFunc, o
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	s, err := open(ctx, connect, declare, o.Prefetch)
+	s, err := open(ctx, connect, declare, o)
 	if err != nil {
 		return nil, err
 	}

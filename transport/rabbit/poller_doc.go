@@ -54,8 +54,10 @@ package rabbit
 // MaxRetries) across its hosts.
 //
 // The Poller notices a lost session (the connection or the channel closed,
-// or the broker cancelled a consumer, or nothing arrived for too long) in
-// two places. Poll notices at once, because the end of a delivery channel
+// the broker cancelled a consumer, nothing arrived for too long, or a
+// consumed queue vanished without its consumer being cancelled, which the
+// session's verify finds within a check interval: see verify.go) in two
+// places. Poll notices at once, because the end of a delivery channel
 // wakes it. CheckHeartbeat notices at its next call, and is the one that
 // notices silence. The session is then closed and the ledger cleared, and
 // attempt 1 is due after RetryDelay(1). An attempt is connect → channel →

@@ -49,6 +49,9 @@ type consumeOptions struct {
 	// threshold/rate/2 finds a silent broker within the threshold. 0
 	// disables the check (no heartbeats: an idle connection is silent).
 	Silence time.Duration
+	// Verify is how often a session checks that the queues it consumes
+	// still exist (see verify.go); 0 never.
+	Verify time.Duration
 	// MaxRetries, when > 0, is the number of failed reconnect attempts in a
 	// row after which Poll returns poller.ErrGaveUp; 0 reconnects forever.
 	MaxRetries int

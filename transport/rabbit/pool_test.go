@@ -67,7 +67,7 @@ func TestClose(t *testing.T) {
 	if err := r.Publish(ctx, transport.ReplyAddress(q), transport.Message{Body: []byte("{}")}); !errors.Is(err, transport.ErrClosed) {
 		t.Errorf("Publish after Close: got %v, want ErrClosed", err)
 	}
-	if _, err := r.Listen(ctx, transport.Target{Topic: "t", Server: "s"}, 1); !errors.Is(err, transport.ErrClosed) {
+	if _, err := r.Listen(ctx, transport.Subscription{Topic: "t", Server: "s"}, 1); !errors.Is(err, transport.ErrClosed) {
 		t.Errorf("Listen after Close: got %v, want ErrClosed", err)
 	}
 	if _, _, err := r.ListenReplies(ctx, 1); !errors.Is(err, transport.ErrClosed) {

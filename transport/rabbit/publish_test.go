@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,6 +88,41 @@ func TestPublishUnroutable(t *testing.T) {
 	}
 	if err := r.Publish(ctx, transport.ReplyAddress("reply_gone"), transport.Message{Body: []byte("{}")}); err != nil {
 		t.Errorf("not mandatory: got %v, want the broker to drop it quietly", err)
+	}
+}
+
+// TestPublishRefused: a message the broker nacks (its queue is full and
+// rejects publishes) fails after one attempt, even with retries forever:
+// another attempt would only be refused again.
+func TestPublishRefused(t *testing.T) {
+	c := rawConn(t)
+	q := unique("full")
+	ch := rawChannel(t, c)
+	if _, err := ch.QueueDeclare(q, false, false, false, false,
+		amqp091.Table{"x-max-length": int32(1), "x-overflow": "reject-publish"}); err != nil {
+		t.Fatal(err)
+	}
+	deleteLater(t, c, []string{q}, nil)
+	o := fastOptions()
+	o.PublishRetry = -1
+	var retries *atomic.Int64
+	o.Logger, retries = countLogs("rabbit: publish failed; retrying")
+	r := openRabbit(t, brokerURL(t), o)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	msg := transport.Message{Body: []byte("{}"), Mandatory: true}
+	if err := r.Publish(ctx, transport.ReplyAddress(q), msg); err != nil {
+		t.Fatalf("first message, into the empty queue: %v", err)
+	}
+	err := r.Publish(ctx, transport.ReplyAddress(q), msg)
+	if !errors.Is(err, transport.ErrRefused) {
+		t.Errorf("second message, into the full queue: got %v, want the broker's nack", err)
+	}
+	if n := retries.Load(); n != 0 {
+		t.Errorf("retries: got %d, want 0", n)
+	}
+	if n := depth(t, c, q); n != 1 {
+		t.Errorf("queue holds %d messages, want 1", n)
 	}
 }
 

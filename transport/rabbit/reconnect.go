@@ -103,7 +103,7 @@ func (p *Poller) start() {
 	p.retry.pending = a
 	p.retry.wg.Go(func() {
 		defer close(a.done)
-		a.s, a.err = open(p.life, p.connect, p.declare, p.o.Prefetch)
+		a.s, a.err = open(p.life, p.connect, p.declare, p.o)
 	})
 }
 

@@ -41,9 +41,10 @@ type session struct {
 	connClosed chan *amqp091.Error // capacity 1: amqp091 sends at most one, then closes
 	chClosed   chan *amqp091.Error
 
-	lost  chan struct{} // closed when a consumer's delivery channel ends
-	once  sync.Once
-	ended int // the queue whose consumer ended first; read after lost
+	lost     chan struct{} // closed when a consumer's delivery channel ends or its queue is gone
+	once     sync.Once
+	ended    int  // the queue whose consumer ended first; read after lost
+	vanished bool // that queue was found gone while its consumer lived on
 
 	stop chan struct{} // closed by close: forwarders stop sending
 	wg   sync.WaitGroup
@@ -52,7 +53,7 @@ type session struct {
 // open makes one connection attempt and sets up consuming on it. When ctx
 // ends meanwhile the connection is closed, which unblocks whatever call the
 // setup (or the declarerFunc) is waiting in.
-func open(ctx context.Context, connect connector, declare declarerFunc, prefetch int) (*session, error) {
+func open(ctx context.Context, connect connector, declare declarerFunc, o consumeOptions) (*session, error) {
 	conn, err := connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rabbit: connecting: %w", err)
@@ -62,7 +63,7 @@ func open(ctx context.Context, connect connector, declare declarerFunc, prefetch
 		defer close(aborted)
 		_ = conn.CloseDeadline(time.Now())
 	})
-	s, err := setup(conn, declare, prefetch)
+	s, err := setup(conn, declare, o)
 	if !stop() {
 		<-aborted
 		if err == nil {
@@ -75,16 +76,19 @@ func open(ctx context.Context, connect connector, declare declarerFunc, prefetch
 
 // setup opens the channel, sets the prefetch, declares and starts a
 // consumer and its forwarder per queue. On error it closes the connection.
-func setup(conn *link, declare declarerFunc, prefetch int) (*session, error) {
+func setup(conn *link, declare declarerFunc, o consumeOptions) (*session, error) {
 	s := &session{
 		conn:       conn,
 		connClosed: conn.NotifyClose(make(chan *amqp091.Error, 1)),
 		lost:       make(chan struct{}),
 		stop:       make(chan struct{}),
 	}
-	if err := s.consume(declare, prefetch); err != nil {
+	if err := s.consume(declare, o.Prefetch); err != nil {
 		_ = s.close(context.Background())
 		return nil, err
+	}
+	if o.Verify > 0 {
+		s.wg.Go(func() { s.verify(o.Verify) })
 	}
 	return s, nil
 }
@@ -170,7 +174,10 @@ func (s *session) cause() error {
 	}
 	select {
 	case <-s.lost:
-		if !s.conn.IsClosed() && !s.ch.IsClosed() {
+		switch {
+		case s.vanished:
+			return fmt.Errorf("rabbit: queue %q is gone from the broker and its consumer was never cancelled", s.queues[s.ended])
+		case !s.conn.IsClosed() && !s.ch.IsClosed():
 			return fmt.Errorf("rabbit: the broker cancelled the consumer of queue %q (queue deleted?)", s.queues[s.ended])
 		}
 	default:

@@ -12,8 +12,8 @@ import (
 
 // testTarget is a target on an exchange of its own, with its entities
 // deleted when the test ends.
-func testTarget(t *testing.T, c *amqp091.Connection) (transport.Target, string) {
-	tg := transport.Target{Exchange: unique("x"), Topic: unique("topic"), Server: "s1"}
+func testTarget(t *testing.T, c *amqp091.Connection) (transport.Subscription, string) {
+	tg := transport.Subscription{Exchange: unique("x"), Topic: unique("topic"), Server: "s1"}
 	fanout := transport.FanoutExchangeName(tg.Topic) + "_" + strings.Repeat("f", 32)
 	deleteLater(t, c, []string{tg.Topic, tg.Topic + "." + tg.Server, fanout}, []string{tg.Exchange, transport.FanoutExchangeName(tg.Topic)})
 	return tg, fanout
@@ -85,24 +85,24 @@ func TestDeclareReplyQueue(t *testing.T) {
 func TestDeclarePreconditionExplained(t *testing.T) {
 	tests := []struct {
 		name     string
-		existing func(ch *amqp091.Channel, tg transport.Target) error
+		existing func(ch *amqp091.Channel, tg transport.Subscription) error
 		o        func(*Options)
 		want     []string
 	}{
 		{"durable queue, default options",
-			func(ch *amqp091.Channel, tg transport.Target) error {
+			func(ch *amqp091.Channel, tg transport.Subscription) error {
 				_, err := ch.QueueDeclare(tg.Topic, true, false, false, false, nil)
 				return err
-			}, func(*Options) {}, []string{"queue", "different durable", "amqp_durable_queues (now false)"}},
+			}, func(*Options) {}, []string{"queue", "durable = true where rpcexec declared false", "rabbit_quorum_queue = true if", "else amqp_durable_queues = true"}},
 		{"classic queue, quorum options",
-			func(ch *amqp091.Channel, tg transport.Target) error {
+			func(ch *amqp091.Channel, tg transport.Subscription) error {
 				_, err := ch.QueueDeclare(tg.Topic, true, false, false, false, nil)
 				return err
-			}, func(o *Options) { o.Queues.Quorum = true }, []string{"queue", "x-queue-type", "rabbit_quorum_queue (now true)"}},
+			}, func(o *Options) { o.Queues.Quorum = true }, []string{"queue", "x-queue-type = none where rpcexec declared quorum", "rabbit_quorum_queue = false (now true)"}},
 		{"direct control exchange",
-			func(ch *amqp091.Channel, tg transport.Target) error {
+			func(ch *amqp091.Channel, tg transport.Subscription) error {
 				return ch.ExchangeDeclare(tg.Exchange, "direct", false, false, false, false, nil)
-			}, func(*Options) {}, []string{"exchange", "different type"}},
+			}, func(*Options) {}, []string{"exchange", "type = direct where rpcexec declared topic"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
