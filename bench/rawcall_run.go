@@ -7,6 +7,7 @@ import (
 
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/transport"
+	"golang.org/x/sync/errgroup"
 )
 
 // rawCalls measures calls through the raw request/reply (see rawServer):
@@ -19,12 +20,12 @@ func (r *run) rawCalls(ctx context.Context) (res Result, err error) {
 		return Result{}, err
 	}
 	cctx, cancel := context.WithCancelCause(ctx)
-	var g errGroup
+	var g errgroup.Group
 	var servers []*rawServer
 	var client *rawClient
 	defer func() {
 		cancel(nil)
-		err = errors.Join(err, g.wait())
+		err = errors.Join(err, g.Wait())
 		for _, s := range servers {
 			err = errors.Join(err, s.close())
 		}
@@ -33,7 +34,7 @@ func (r *run) rawCalls(ctx context.Context) (res Result, err error) {
 		}
 	}()
 	fail := func(fn func() error) {
-		g.run(func() error {
+		g.Go(func() error {
 			err := fn()
 			if err != nil && cctx.Err() == nil {
 				cancel(err)
