@@ -96,9 +96,36 @@ func (s *clientShared) publish(ctx context.Context, to transport.Address, req *w
 	if err != nil {
 		return err
 	}
-	err = tr.Publish(ctx, to, transport.Message{Body: body, Expiration: expiration, Mandatory: true})
-	return sendError(req.Method, to, err)
+	msg := transport.Message{Body: body, Expiration: expiration, Mandatory: true}
+	bound := expiration // a call's timeout; a cast's is rpc_response_timeout
+	if bound <= 0 {
+		bound = s.cfg.RPCResponseTimeout.Std()
+	}
+	giveUp := time.Now().Add(bound)
+	for pause := refusedPause; ; pause = min(2*pause, maxRefusedPause) {
+		err = tr.Publish(ctx, to, msg)
+		if !errors.Is(err, transport.ErrRefused) || time.Now().Add(pause).After(giveUp) {
+			return sendError(req.Method, to, err)
+		}
+		// A quorum queue refuses publishes while it elects a leader (its
+		// node stopped), for seconds: send again, with the same
+		// _unique_id, until the call's timeout. A queue that stays full
+		// keeps refusing, and the refusal is the answer then.
+		t := time.NewTimer(pause)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return sendError(req.Method, to, err)
+		}
+	}
 }
+
+// Pauses between sends of a request the broker refused.
+const (
+	refusedPause    = 50 * time.Millisecond
+	maxRefusedPause = time.Second
+)
 
 func sendError(method string, to transport.Address, err error) error {
 	if err == nil {

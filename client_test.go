@@ -1,8 +1,10 @@
 package rpcexec_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/rpcexec/rpcexec"
 	"github.com/rpcexec/rpcexec/dispatch"
+	"github.com/rpcexec/rpcexec/transport"
 )
 
 // startNamed starts a server called name on the test topic.
@@ -254,6 +257,70 @@ func TestGracefulStopLosesNothing(t *testing.T) {
 				t.Fatal("not every cast handled within 30 s after the restart")
 			}
 			seen.check(t)
+		})
+	}
+}
+
+// refusingTransport refuses the first refusals publishes (basic.nack, as a
+// quorum queue electing a leader does) and accepts the rest, recording
+// every body.
+type refusingTransport struct {
+	transport.Transport
+	refusals int
+	mu       sync.Mutex
+	bodies   [][]byte
+}
+
+func (r *refusingTransport) Publish(_ context.Context, _ transport.Address, m transport.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bodies = append(r.bodies, m.Body)
+	if len(r.bodies) <= r.refusals {
+		return fmt.Errorf("%w: test", transport.ErrRefused)
+	}
+	return nil
+}
+
+// TestClientSendsRefusedAgain: a request the broker refuses is sent again,
+// the same message, until it is taken; one refused for good fails with the
+// refusal once rpc_response_timeout has passed.
+func TestClientSendsRefusedAgain(t *testing.T) {
+	cfg := rpcexec.DefaultConfig()
+	cfg.RPCResponseTimeout = rpcexec.Duration(time.Second)
+	tests := []struct {
+		name     string
+		refusals int
+		wantErr  bool
+	}{
+		{"refused three times, then taken", 3, false},
+		{"refused for good", 1 << 30, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := &refusingTransport{refusals: tt.refusals}
+			c, err := rpcexec.NewClient(cfg, rpcexec.Target{Topic: "t"}, rpcexec.WithClientTransport(tr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			start := time.Now()
+			err = c.Cast(context.Background(), "m", nil)
+			if got := errors.Is(err, transport.ErrRefused); got != tt.wantErr {
+				t.Fatalf("Cast: got %v, want a refusal: %v", err, tt.wantErr)
+			}
+			tr.mu.Lock()
+			defer tr.mu.Unlock()
+			if !tt.wantErr && len(tr.bodies) != tt.refusals+1 {
+				t.Errorf("publishes: got %d, want %d", len(tr.bodies), tt.refusals+1)
+			}
+			for _, b := range tr.bodies[1:] {
+				if !bytes.Equal(b, tr.bodies[0]) {
+					t.Fatalf("a request sent again differs from the first (its _unique_id must not change)")
+				}
+			}
+			if took := time.Since(start); tt.wantErr && (took < 500*time.Millisecond || took > 5*time.Second) {
+				t.Errorf("refused for good: gave up after %s, want about rpc_response_timeout (1 s)", took)
+			}
 		})
 	}
 }
